@@ -37,59 +37,79 @@ type Decision struct {
 }
 
 // Decide applies SPEC §3's order of checks to one INVITE. It never fails: a
-// store error becomes 7102. The table t supplies the releases.
+// store error becomes 7102. The table t supplies the releases. A rejected
+// call keeps the app, X and binding it got as far as, for the CDR.
 func Decide(c Call, l Lookup, t *Table, now time.Time) Decision {
 	var d Decision
-	reject := func(cause Cause) Decision {
-		d.Connect = false
-		d.Release = t.For(cause)
-		d.Direction = 2
-		return d
-	}
 	if c.Dialled == "" {
-		return reject(CauseUnprovisioned)
+		return d.reject(t, CauseUnprovisioned)
 	}
 	x, app, ok, err := l.XNumber(c.Dialled)
 	if err != nil {
-		return reject(CauseInternal)
+		return d.reject(t, CauseInternal)
 	}
 	if !ok {
-		return reject(CauseUnprovisioned)
+		return d.reject(t, CauseUnprovisioned)
 	}
 	d.App, d.X, d.ServiceType = app, x, app.Mode.ServiceType()
 	// 1. X status.
 	if app.Frozen {
-		return reject(CauseAppFrozen)
+		return d.reject(t, CauseAppFrozen)
 	}
 	if x.Suspended {
-		return reject(CauseXSuspended)
+		return d.reject(t, CauseXSuspended)
 	}
+	// 2. Caller checks. An anonymous or unparseable caller counts as "no
+	// binding" (SPEC §2.1); a caller that is itself one of our X numbers is a
+	// loop or a forged caller ID (SPEC §2 loop and fraud guard → 482).
 	if c.Caller == "" {
-		return reject(CauseNoBinding)
+		return d.reject(t, CauseNoBinding)
+	}
+	if _, _, isX, err := l.XNumber(c.Caller); err != nil {
+		return d.reject(t, CauseInternal)
+	} else if isX {
+		return d.reject(t, CauseLoop)
 	}
 	switch app.Mode {
 	case ModeAXB:
-		return decideAXB(c, l, t, now, d, reject)
+		return decideAXB(c, l, t, now, d)
 	default:
 		// The other modes arrive with their issue.
-		return reject(CauseNoBinding)
+		return d.reject(t, CauseNoBinding)
 	}
 }
 
-func decideAXB(c Call, l Lookup, t *Table, now time.Time, d Decision, reject func(Cause) Decision) Decision {
+// reject turns d into a refusal with the release of cause.
+func (d Decision) reject(t *Table, cause Cause) Decision {
+	d.Connect = false
+	d.Release = t.For(cause)
+	d.Direction = dirRefused
+	return d
+}
+
+// CDR direction values (SPEC §6.2); cdr declares the same constants for its
+// readers, routing cannot import cdr.
+const (
+	dirToBound = 0
+	dirRefused = 2
+)
+
+func decideAXB(c Call, l Lookup, t *Table, now time.Time, d Decision) Decision {
 	b, ok, err := l.BindingByParty(d.X.Number, c.Caller)
 	if err != nil {
-		return reject(CauseInternal)
+		return d.reject(t, CauseInternal)
 	}
+	// 3. Expired bindings count as absent even before the sweep deletes them.
 	if !ok || b.Expired(now) {
-		return reject(CauseNoBinding)
+		return d.reject(t, CauseNoBinding)
 	}
 	d.Binding = b
-	// 2. Caller checks: a bound fixed-line number only receives calls.
+	// 2. Caller checks, continued: a fixed-line number bound on this X only
+	// receives calls through it [HW]; an unbound landline got 8014 above.
 	if c.CallerKind == KindFixed {
-		return reject(CauseFixedLineCaller)
+		return d.reject(t, CauseFixedLineCaller)
 	}
-	// 3. Mode routing.
+	// 3. Mode routing: callDirection 0 both, 1 only A → B, 2 only B → A.
 	isA, isB := b.Party(c.Caller)
 	switch {
 	case isA && (b.Direction == 0 || b.Direction == 1):
@@ -97,11 +117,11 @@ func decideAXB(c Call, l Lookup, t *Table, now time.Time, d Decision, reject fun
 	case isB && (b.Direction == 0 || b.Direction == 2):
 		d.Callee = b.A
 	default:
-		return reject(CauseDirection)
+		return d.reject(t, CauseDirection)
 	}
 	d.Connect = true
 	d.Display = d.X.Number
-	d.Direction = 0
+	d.Direction = dirToBound
 	d.MaxDuration = time.Duration(b.MaxDuration) * time.Minute
 	return d
 }

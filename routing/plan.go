@@ -61,8 +61,21 @@ type Plan struct {
 
 // NewPlan compiles a PlanConfig.
 func NewPlan(c PlanConfig) (*Plan, error) {
-	if c.CountryCode == "" || !allDigits(c.CountryCode) {
-		return nil, fmt.Errorf("numberplan.country_code: %q is not digits", c.CountryCode)
+	if !allDigits(c.CountryCode) {
+		return nil, fmt.Errorf("%w: %q", errCountryCode, c.CountryCode)
+	}
+	// Empty prefixes are allowed (a plan without trunk prefix); otherwise
+	// digits, and the two must differ or every number would match both.
+	for _, pre := range []string{c.NationalPrefix, c.InternationalPrefix} {
+		if pre != "" && !allDigits(pre) {
+			return nil, fmt.Errorf("%w: %q", errPrefixDigits, pre)
+		}
+	}
+	if c.NationalPrefix != "" && c.NationalPrefix == c.InternationalPrefix {
+		return nil, fmt.Errorf("%w: national and international prefix are both %q", errPrefixDigits, c.NationalPrefix)
+	}
+	if len(c.Mobile)+len(c.Fixed) == 0 {
+		return nil, errNoPatterns
 	}
 	p := &Plan{cc: c.CountryCode, natPrefix: c.NationalPrefix, intlPrefix: c.InternationalPrefix}
 	var err error
@@ -93,66 +106,125 @@ func compileAll(key string, pats []string) ([]*regexp.Regexp, error) {
 // CountryCode returns the plan's country code without '+'.
 func (p *Plan) CountryCode() string { return p.cc }
 
+// maxRaw bounds the input Normalize looks at: no shape of a number is
+// longer, and the bound keeps hostile headers cheap.
+const maxRaw = 256
+
 // Normalize turns any shape a trunk or client sends (SPEC §2: "+86…", "86…",
-// "0086…", national "138…", "0755…", "010…", a tel: URI, visual separators
-// "-", ".", " ", "(", ")") into E.164 and classifies it. Anything else,
-// including any control character, is KindInvalid with ErrInvalidNumber.
+// "0086…", national "138…", "0755…", "010…", a tel: URI with or without
+// phone-context (RFC 3966), visual separators "-", ".", " ", "(", ")") into
+// E.164 and classifies it. Anything else, including any control character
+// anywhere in raw (the header-injection guard of SPEC §2), is KindInvalid with
+// ErrInvalidNumber. docs/NUMBERS.md lists the accepted shapes.
 func (p *Plan) Normalize(raw string) (Number, Kind, error) {
-	s := strings.TrimSpace(raw)
-	s = strings.TrimPrefix(s, "tel:")
-	if i := strings.IndexByte(s, ';'); i >= 0 { // tel: URI parameters
-		s = s[:i]
+	if len(raw) > maxRaw {
+		return "", KindInvalid, errTooLong
 	}
+	for i := 0; i < len(raw); i++ {
+		if raw[i] < 0x20 || raw[i] == 0x7f {
+			return "", KindInvalid, errControl
+		}
+	}
+	s := strings.Trim(raw, " ")
+	var params string
+	if len(s) >= 4 && strings.EqualFold(s[:4], "tel:") { // RFC 3966: scheme is case-insensitive
+		s = s[4:]
+	}
+	if i := strings.IndexByte(s, ';'); i >= 0 { // tel: URI or ;user=phone parameters
+		s, params = s[:i], s[i+1:]
+	}
+	d, err := digits(s, true)
+	if err != nil {
+		return "", KindInvalid, err
+	}
+	if len(d) > 20 {
+		return "", KindInvalid, errTooLong
+	}
+	national, err := p.national(d, phoneContext(params))
+	if err != nil {
+		return "", KindInvalid, err
+	}
+	k := p.classify(national)
+	if k == KindInvalid {
+		return "", KindInvalid, errNotInPlan
+	}
+	return Number("+" + p.cc + national), k, nil
+}
+
+// national strips whatever prefix d carries and returns the national
+// significant number (digits after the country code), not yet classified.
+// ctx is the digits of a global phone-context ("" for none).
+func (p *Plan) national(d, ctx string) (string, error) {
+	switch {
+	case strings.HasPrefix(d, "+"):
+		if !strings.HasPrefix(d[1:], p.cc) {
+			return "", errForeign
+		}
+		return d[1+len(p.cc):], nil
+	case p.intlPrefix != "" && strings.HasPrefix(d, p.intlPrefix):
+		rest := d[len(p.intlPrefix):]
+		if !strings.HasPrefix(rest, p.cc) {
+			return "", errForeign
+		}
+		return rest[len(p.cc):], nil
+	case p.natPrefix != "" && strings.HasPrefix(d, p.natPrefix):
+		return d[len(p.natPrefix):], nil
+	}
+	// No prefix: a mobile or service number dialled nationally, the country
+	// code without '+', a number local to a phone-context, or a fixed line
+	// whose trunk prefix a gateway dropped ("75512345678"). A mobile or
+	// service match wins (a Chinese mobile never starts with 86); then the
+	// country code; then the phone-context's area; then the number itself.
+	k := p.classify(d)
+	if k == KindMobile || k == KindService {
+		return d, nil
+	}
+	if strings.HasPrefix(d, p.cc) && p.classify(d[len(p.cc):]) != KindInvalid {
+		return d[len(p.cc):], nil
+	}
+	if ctx != "" {
+		if !strings.HasPrefix(ctx, p.cc) {
+			return "", errForeign
+		}
+		if area := ctx[len(p.cc):]; area != "" && k == KindInvalid {
+			return area + d, nil
+		}
+	}
+	return d, nil
+}
+
+// digits drops visual separators and refuses anything else; a '+' may only
+// lead (plus allowed).
+func digits(s string, plus bool) (string, error) {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c >= '0' && c <= '9':
 			b.WriteByte(c)
-		case c == '+' && i == 0:
+		case c == '+' && i == 0 && plus:
 			b.WriteByte(c)
 		case c == '-' || c == '.' || c == '(' || c == ')' || c == ' ':
 		default:
-			return "", KindInvalid, fmt.Errorf("%w: unexpected character", ErrInvalidNumber)
+			return "", errCharacter
 		}
 	}
-	d := b.String()
-	if len(d) > 20 {
-		return "", KindInvalid, fmt.Errorf("%w: too long", ErrInvalidNumber)
-	}
-	var national string
-	switch {
-	case strings.HasPrefix(d, "+"):
-		if !strings.HasPrefix(d[1:], p.cc) {
-			return "", KindInvalid, fmt.Errorf("%w: foreign country code", ErrInvalidNumber)
+	return b.String(), nil
+}
+
+// phoneContext returns the digits of a global phone-context parameter
+// ("phone-context=+86-755" → "86755"); a domain-name context or none is "".
+func phoneContext(params string) string {
+	for _, kv := range strings.Split(params, ";") {
+		k, v, _ := strings.Cut(kv, "=")
+		if !strings.EqualFold(strings.TrimSpace(k), "phone-context") || !strings.HasPrefix(v, "+") {
+			continue
 		}
-		national = d[1+len(p.cc):]
-	case p.intlPrefix != "" && strings.HasPrefix(d, p.intlPrefix):
-		rest := d[len(p.intlPrefix):]
-		if !strings.HasPrefix(rest, p.cc) {
-			return "", KindInvalid, fmt.Errorf("%w: foreign country code", ErrInvalidNumber)
-		}
-		national = rest[len(p.cc):]
-	case p.natPrefix != "" && strings.HasPrefix(d, p.natPrefix):
-		national = d[len(p.natPrefix):]
-	default:
-		// Either the country code without '+' or a national number without
-		// prefix (mobiles, service numbers). A national match wins: a Chinese
-		// mobile never starts with 86.
-		if k := p.classify(d); k != KindInvalid {
-			return Number("+" + p.cc + d), k, nil
-		}
-		if strings.HasPrefix(d, p.cc) {
-			national = d[len(p.cc):]
-		} else {
-			national = d
+		if d, err := digits(v[1:], false); err == nil {
+			return d
 		}
 	}
-	k := p.classify(national)
-	if k == KindInvalid {
-		return "", KindInvalid, fmt.Errorf("%w: not in the number plan", ErrInvalidNumber)
-	}
-	return Number("+" + p.cc + national), k, nil
+	return ""
 }
 
 // Kind classifies an already normalised number.
