@@ -236,20 +236,17 @@ func (p *Plan) Kind(n Number) Kind {
 	return p.classify(s[1+len(p.cc):])
 }
 
+// classify tries mobile, then service, then fixed patterns: service numbers
+// are the narrowest ("400" + 7 digits would also read as area code 400).
 func (p *Plan) classify(national string) Kind {
-	for _, re := range p.mobile {
-		if re.MatchString(national) {
-			return KindMobile
-		}
-	}
-	for _, re := range p.fixed {
-		if re.MatchString(national) {
-			return KindFixed
-		}
-	}
-	for _, re := range p.service {
-		if re.MatchString(national) {
-			return KindService
+	for _, k := range [...]struct {
+		res  []*regexp.Regexp
+		kind Kind
+	}{{p.mobile, KindMobile}, {p.service, KindService}, {p.fixed, KindFixed}} {
+		for _, re := range k.res {
+			if re.MatchString(national) {
+				return k.kind
+			}
 		}
 	}
 	return KindInvalid
