@@ -1,0 +1,34 @@
+package api
+
+import "github.com/xnum/xnum/routing"
+
+// routes registers every endpoint on the standard library's ServeMux with
+// Go 1.22 method+path patterns (see docs/API.md).
+func (s *Server) routes() {
+	// SPEC §5 AXB management API.
+	axb := func(mutating bool) appCheck { return appCheck{mode: routing.ModeAXB, mutating: mutating} }
+	s.mux.Handle("POST "+axbPath, s.rest(axb(true), false, s.axbBind))
+	s.mux.Handle("PUT "+axbPath, s.rest(axb(true), false, s.axbModify))
+	s.mux.Handle("GET "+axbPath, s.rest(axb(false), true, s.axbQuery))
+	s.mux.Handle("DELETE "+axbPath, s.rest(axb(true), true, s.axbUnbind))
+
+	// SPEC §8 admin API.
+	const a = "/admin/v1/apps"
+	s.mux.Handle("POST "+a, s.admin(s.createApp))
+	s.mux.Handle("GET "+a, s.admin(s.listApps))
+	s.mux.Handle("GET "+a+"/{appKey}", s.admin(s.getApp))
+	s.mux.Handle("PUT "+a+"/{appKey}", s.admin(s.updateApp))
+	s.mux.Handle("DELETE "+a+"/{appKey}", s.admin(s.deleteApp))
+	s.mux.Handle("POST "+a+"/{appKey}/freeze", s.admin(s.freezeApp(true)))
+	s.mux.Handle("POST "+a+"/{appKey}/unfreeze", s.admin(s.freezeApp(false)))
+	s.mux.Handle("POST "+a+"/{appKey}/numbers", s.admin(s.addNumbers))
+	s.mux.Handle("GET "+a+"/{appKey}/numbers", s.admin(s.listNumbers))
+	s.mux.Handle("DELETE "+a+"/{appKey}/numbers/{e164}", s.admin(s.removeNumber))
+	s.mux.Handle("POST "+a+"/{appKey}/numbers/{e164}/suspend", s.admin(s.suspendNumber(true)))
+	s.mux.Handle("POST "+a+"/{appKey}/numbers/{e164}/resume", s.admin(s.suspendNumber(false)))
+	s.mux.Handle("GET /admin/v1/cdrs", s.admin(s.queryCDRs))
+	// Filled in by later issues (media: prompts; events: outbox).
+	s.mux.Handle("PUT "+a+"/{appKey}/prompts/{name}", s.admin(s.notImplemented))
+	s.mux.Handle("GET /admin/v1/outbox/dead", s.admin(s.notImplemented))
+	s.mux.Handle("POST /admin/v1/outbox/dead/{id}/redrive", s.admin(s.notImplemented))
+}
