@@ -1,0 +1,178 @@
+package store
+
+import (
+	"fmt"
+
+	"github.com/xnum/xnum/routing"
+)
+
+// AddNumbers assigns X numbers to an app, all or none. A number owned by
+// another app fails the whole call with ErrNumberTaken; re-adding a number
+// the app already has keeps its state and only sets the area code given.
+func (s *Store) AddNumbers(appKey string, nums []routing.Number, areaCode string) error {
+	for _, n := range nums {
+		if err := checkNumber("number", n); err != nil {
+			return err
+		}
+	}
+	return s.update(func(t *tx) error {
+		if _, ok, err := loadApp(t.b, appKey); err != nil || !ok {
+			if err == nil {
+				err = ErrAppNotFound
+			}
+			return err
+		}
+		for _, n := range nums {
+			xn, ok, err := loadX(t.b, n)
+			if err != nil {
+				return err
+			}
+			switch {
+			case ok && xn.AppKey != appKey:
+				return fmt.Errorf("%w: %s", ErrNumberTaken, n.Masked())
+			case ok:
+				if areaCode != "" {
+					xn.AreaCode = areaCode
+				}
+			default:
+				xn = routing.XNumber{Number: n, AppKey: appKey, AreaCode: areaCode, Added: t.now}
+			}
+			if err := t.setJSON(xKey(n), xn); err != nil {
+				return err
+			}
+			if err := t.set(appXKey(appKey, n), nil); err != nil {
+				return err
+			}
+		}
+		t.invalidate = true
+		return nil
+	})
+}
+
+// ListNumbers returns the app's X numbers, ordered by number.
+func (s *Store) ListNumbers(appKey string) ([]routing.XNumber, error) {
+	var out []routing.XNumber
+	err := s.snapshot(func(r reader) error {
+		if _, ok, err := loadApp(r, appKey); err != nil || !ok {
+			if err == nil {
+				err = ErrAppNotFound
+			}
+			return err
+		}
+		xs, err := appNumbers(r, appKey)
+		if err != nil {
+			return err
+		}
+		for _, x := range xs {
+			xn, ok, err := loadX(r, x)
+			if err != nil {
+				return err
+			}
+			if ok {
+				out = append(out, xn)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// RemoveNumber takes an X away from its app together with all its bindings,
+// in one batch.
+func (s *Store) RemoveNumber(appKey string, n routing.Number) error {
+	return s.update(func(t *tx) error {
+		xn, ok, err := loadX(t.b, n)
+		if err != nil {
+			return err
+		}
+		if !ok || xn.AppKey != appKey {
+			return ErrNumberNotFound
+		}
+		t.invalidate = true
+		return t.removeX(appKey, n)
+	})
+}
+
+// SetSuspended suspends or resumes one X: a suspended X refuses calls with
+// 8055 (SPEC §3) and is never picked for a new binding; its bindings stay.
+func (s *Store) SetSuspended(appKey string, n routing.Number, suspended bool) error {
+	return s.update(func(t *tx) error {
+		xn, ok, err := loadX(t.b, n)
+		if err != nil {
+			return err
+		}
+		if !ok || xn.AppKey != appKey {
+			return ErrNumberNotFound
+		}
+		xn.Suspended = suspended
+		t.invalidate = true
+		return t.setJSON(xKey(n), xn)
+	})
+}
+
+// IsX reports whether n is an X of the platform (SPEC §2 loop guard).
+func (s *Store) IsX(n routing.Number) (bool, error) {
+	_, _, ok, err := s.XNumber(n)
+	return ok, err
+}
+
+// XNumber implements routing.Lookup: the X and its app, ok=false when n is
+// no X of the platform. It is served from memory after the first call.
+func (s *Store) XNumber(n routing.Number) (routing.XNumber, routing.App, bool, error) {
+	if e, _, ok := s.cache.get(n); ok {
+		return e.x, cloneApp(e.app), true, nil
+	}
+	var e xentry
+	var found bool
+	err := s.read(func() error {
+		_, gen, _ := s.cache.get(n)
+		x, ok, err := loadX(s.db, n)
+		if err != nil || !ok {
+			return err
+		}
+		app, ok, err := loadApp(s.db, x.AppKey)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("%w: x %s names missing app", ErrInconsistent, n.Masked())
+		}
+		e, found = xentry{x: x, app: app}, true
+		s.cache.put(n, e, gen)
+		return nil
+	})
+	if err != nil || !found {
+		return routing.XNumber{}, routing.App{}, false, err
+	}
+	return e.x, cloneApp(e.app), true, nil
+}
+
+// appNumbers lists the X numbers of an app from its index.
+func appNumbers(r reader, appKey string) ([]routing.Number, error) {
+	var out []routing.Number
+	p := appXPrefix(appKey)
+	err := scan(r, p, func(k, _ []byte) error {
+		out = append(out, routing.Number(k[len(p):]))
+		return nil
+	})
+	return out, err
+}
+
+// removeX deletes x, its app index entry, its bindings and its pair count.
+func (t *tx) removeX(appKey string, x routing.Number) error {
+	bs, err := bindingsOnX(t.b, x)
+	if err != nil {
+		return err
+	}
+	for _, b := range bs {
+		if err := t.delBinding(b, false); err != nil {
+			return err
+		}
+	}
+	for _, k := range [][]byte{countKey(x), appXKey(appKey, x), xKey(x)} {
+		if err := t.del(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}

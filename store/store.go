@@ -1,0 +1,234 @@
+// Package store owns xnum's persistent state in one embedded Pebble
+// directory: apps, X numbers, AXB bindings with every index routing and the
+// API need, and the local copy of CDRs (SPEC §7).
+//
+// Every mutation is one Pebble batch committed with Sync before the method
+// returns, so a kill -9 at any moment loses nothing acknowledged and leaves
+// nothing half applied. Mutations of apps, numbers and bindings are
+// serialised by one writer mutex, which makes the uniqueness rules of SPEC §3
+// (a number once per X, at most MaxPairsPerX pairs) hold without a
+// check-then-write race. Reads take no store lock beyond a shared close guard:
+// they are Pebble Gets, and XNumber is served from an in-memory cache.
+//
+// The key layout is documented in keys.go.
+package store
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// MaxPairsPerX is the vendor's limit of AXB pairs on one X (SPEC §3 [HW]).
+const MaxPairsPerX = 5000
+
+// Options configures a Store. The zero value is usable.
+type Options struct {
+	// Now is the clock for creation, expiry and CDR times; nil means time.Now.
+	// Tests inject a fake clock to drive expiry without sleeping.
+	Now func() time.Time
+	// Logger receives the store's and Pebble's messages; nil means slog.Default().
+	Logger *slog.Logger
+	// MaxPairsPerX overrides the pair limit per X; 0 means MaxPairsPerX.
+	// Tests set a small number to reach the limit cheaply.
+	MaxPairsPerX int
+	// SameProvince, when set, tells whether two area codes are in the same
+	// province; areaMatchMode 1 then prefers such X numbers after the exact
+	// area (SPEC §5). Nil means no province knowledge: exact area, then any.
+	SameProvince func(areaA, areaB string) bool
+}
+
+// Store is xnum's Pebble-backed state. It is safe for concurrent use.
+type Store struct {
+	db           *pebble.DB
+	now          func() time.Time
+	log          *slog.Logger
+	maxPairs     int
+	sameProvince func(a, b string) bool
+
+	// wmu serialises every mutation of apps, numbers and bindings: the
+	// uniqueness checks of SPEC §3 read and write under it. A single writer
+	// is the simplest correct choice; binds are API-rate, not call-rate.
+	wmu sync.Mutex
+
+	// life guards Close against in-flight reads. closed is written holding
+	// both wmu and life, so reading it under either is race-free.
+	life   sync.RWMutex
+	closed bool
+
+	cache xcache
+}
+
+// Open opens (creating if needed) the store in dir.
+func Open(dir string, opts Options) (*Store, error) {
+	s := &Store{
+		now:          opts.Now,
+		log:          opts.Logger,
+		maxPairs:     opts.MaxPairsPerX,
+		sameProvince: opts.SameProvince,
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.log = s.log.With("component", "store")
+	if s.maxPairs <= 0 {
+		s.maxPairs = MaxPairsPerX
+	}
+	s.cache.init()
+	db, err := pebble.Open(dir, &pebble.Options{Logger: pebbleLogger{s.log}})
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
+	s.db = db
+	if err := s.checkSchema(); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) checkSchema() error {
+	v, ok, err := get(s.db, keySchema)
+	if err != nil {
+		return err
+	}
+	if ok {
+		if string(v) != schemaVersion {
+			return fmt.Errorf("%w: found %q, want %q", ErrSchemaVersion, v, schemaVersion)
+		}
+		return nil
+	}
+	return s.db.Set(keySchema, []byte(schemaVersion), pebble.Sync)
+}
+
+// Close flushes and closes the store. It waits for in-flight calls; later
+// calls return ErrClosed. Closing twice is harmless.
+func (s *Store) Close() error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	s.life.Lock()
+	defer s.life.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	return s.db.Close()
+}
+
+// read runs fn under the close guard.
+func (s *Store) read(fn func() error) error {
+	s.life.RLock()
+	defer s.life.RUnlock()
+	if s.closed {
+		return ErrClosed
+	}
+	return fn()
+}
+
+// snapshot runs fn on a consistent point-in-time view, for multi-key reads
+// (queries, listings, the consistency check).
+func (s *Store) snapshot(fn func(r reader) error) error {
+	return s.read(func() error {
+		snap := s.db.NewSnapshot()
+		defer snap.Close()
+		return fn(snap)
+	})
+}
+
+// update runs fn in one indexed batch under the writer mutex and commits it
+// with Sync. Nothing is written when fn fails. When fn marks the batch as
+// touching apps or numbers, the X cache is invalidated before the method
+// returns, so a caller that saw the mutation acknowledged never reads stale
+// routing data.
+func (s *Store) update(fn func(t *tx) error) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	t := &tx{s: s, b: s.db.NewIndexedBatch(), now: s.now().UTC()}
+	defer t.b.Close()
+	if err := fn(t); err != nil {
+		return err
+	}
+	if t.b.Empty() {
+		return nil
+	}
+	if err := t.b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	if t.invalidate {
+		s.cache.invalidate()
+	}
+	return nil
+}
+
+// reader is what both the DB, a snapshot and an indexed batch offer.
+type reader interface {
+	Get(key []byte) ([]byte, io.Closer, error)
+	NewIter(o *pebble.IterOptions) (*pebble.Iterator, error)
+}
+
+// get returns a copy of the value at key.
+func get(r reader, key []byte) ([]byte, bool, error) {
+	v, closer, err := r.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("get: %w", err)
+	}
+	out := append([]byte(nil), v...)
+	return out, true, closer.Close()
+}
+
+// scan calls fn for every key with prefix p, in key order, with a value
+// valid only during the call.
+func scan(r reader, p []byte, fn func(k, v []byte) error) error {
+	return scanRange(r, p, prefixEnd(p), fn)
+}
+
+func scanRange(r reader, lo, hi []byte, fn func(k, v []byte) error) error {
+	it, err := r.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+	if err != nil {
+		return fmt.Errorf("iter: %w", err)
+	}
+	for ok := it.First(); ok; ok = it.Next() {
+		v, err := it.ValueAndErr()
+		if err == nil {
+			err = fn(it.Key(), v)
+		}
+		if err != nil {
+			_ = it.Close()
+			return err
+		}
+	}
+	return it.Close()
+}
+
+// pebbleLogger routes Pebble's own messages to slog.
+type pebbleLogger struct{ l *slog.Logger }
+
+func (p pebbleLogger) Infof(format string, args ...any) {
+	p.l.Debug(fmt.Sprintf(format, args...), "source", "pebble")
+}
+
+func (p pebbleLogger) Errorf(format string, args ...any) {
+	p.l.Error(fmt.Sprintf(format, args...), "source", "pebble")
+}
+
+// Fatalf must not return (Pebble's contract): it reports on-disk corruption
+// that the process cannot continue past, as Pebble's default logger does.
+func (p pebbleLogger) Fatalf(format string, args ...any) {
+	p.l.Error(fmt.Sprintf(format, args...), "source", "pebble", "fatal", true)
+	os.Exit(1)
+}
