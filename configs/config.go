@@ -26,6 +26,9 @@ type Config struct {
 	// Release overrides rows of the release-cause table (SPEC §4.2), keyed by
 	// cause code, e.g. {"8014": {"sip_status": 404, "q850": 1}}.
 	Release map[string]ReleaseOverride `mapstructure:"release"`
+	// BFailure overrides rows of the map of B's final statuses (SPEC §4.2),
+	// keyed by B's SIP status, e.g. {"503": {"cause": 7506, "sip_status": 480}}.
+	BFailure map[string]BFailureOverride `mapstructure:"b_failure"`
 }
 
 // SIP is the B2BUA's signalling side.
@@ -128,6 +131,14 @@ type Log struct {
 
 // ReleaseOverride replaces the SIP status and/or Q.850 cause of one row.
 type ReleaseOverride struct {
+	SIPStatus int `mapstructure:"sip_status"`
+	Q850      int `mapstructure:"q850"`
+}
+
+// BFailureOverride replaces the cause, the SIP status towards A and/or the
+// Q.850 cause towards A of one of B's final statuses; 0 keeps the built-in.
+type BFailureOverride struct {
+	Cause     int `mapstructure:"cause"`
 	SIPStatus int `mapstructure:"sip_status"`
 	Q850      int `mapstructure:"q850"`
 }
