@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 
+	"github.com/xnum/xnum/cdr"
 	"github.com/xnum/xnum/routing"
 	"github.com/xnum/xnum/store"
 )
@@ -30,7 +31,7 @@ type Store interface {
 	UnbindAXB(appKey, id string) error
 	UnbindX(appKey string, x routing.Number) (int, error)
 
-	// QueryCDRs pending
+	QueryCDRs(f store.CDRFilter) ([]cdr.Record, int, error)
 }
 
 var _ Store = (*store.Store)(nil)
