@@ -200,7 +200,7 @@ type cdrWant struct {
 	SubscriptionID   string // checked when set
 	NoSubscription   bool   // subscriptionId must be ""
 	HasSubscription  bool   // subscriptionId must be set
-	Answered         bool // fwdAnswerTime must be set (else must be empty)
+	Answered         bool   // fwdAnswerTime must be set (else must be empty)
 }
 
 func checkCDR(t testing.TB, got cdrRec, w cdrWant) {
