@@ -68,9 +68,12 @@ var BuiltinPrompts = []string{
 	PromptInvalidExt, PromptRecording, PromptLastMinute, PromptConnecting,
 }
 
-// releases is THE table of SPEC §4.2: one row per cause. B-leg failures are
-// mapped to a cause first (BFailure), then looked up here. Config may
-// override rows (Table.Override).
+// releases, bFailureRows, bFailureClass, q850Causes and rtpTimeoutRows below
+// are THE table of SPEC §4.2, in this one file. releases has one row per
+// cause (Table.For); B's failures have their own rows keyed by B's status
+// (Table.BFailure), because one cause (7508, 8101) answers A differently
+// depending on what B said. Config overrides either kind (config keys
+// release and b_failure; NewTable, Table.WithBFailure).
 var releases = []Release{
 	{CauseNormal, 0, 16, "", "normal clear"},
 	{CauseUnprovisioned, 404, 1, "", "number is no X of the platform"},
