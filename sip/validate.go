@@ -274,6 +274,9 @@ func checkTopVia(v *sip.ViaHeader) string {
 	if !validHost(v.Host) {
 		return "Malformed Via Sent-By"
 	}
+	if !validParams(v.Params) {
+		return "Malformed Via Parameter"
+	}
 	if v.Port < 0 || v.Port > 65535 {
 		return "Malformed Via Port"
 	}
@@ -299,10 +302,16 @@ func checkURIs(req *sip.Request) string {
 	if !validURI(&from.Address) || len(from.Address.Headers) > 0 {
 		return "Malformed From"
 	}
+	if !validParams(from.Params) {
+		return "Malformed From"
+	}
 	if tag, ok := param(from.Params, "tag"); !ok || !isToken(tag) {
 		return "Missing From Tag"
 	}
 	if !validURI(&to.Address) || len(to.Address.Headers) > 0 {
+		return "Malformed To"
+	}
+	if !validParams(to.Params) {
 		return "Malformed To"
 	}
 	if tag, ok := param(to.Params, "tag"); ok && !isToken(tag) {
@@ -319,7 +328,7 @@ func checkURIs(req *sip.Request) string {
 			}
 			continue
 		}
-		if !validURI(&c.Address) || (len(c.Address.Headers) > 0 && req.Method != sip.REGISTER) {
+		if !validURI(&c.Address) || !validParams(c.Params) || (len(c.Address.Headers) > 0 && req.Method != sip.REGISTER) {
 			return "Malformed Contact"
 		}
 		if req.Method == sip.INVITE && !isSIPScheme(c.Address.Scheme) {
@@ -432,7 +441,9 @@ func validURI(u *sip.Uri) bool {
 		raw := u.Raw()
 		return raw != "" && SafeHeaderValue(raw) && !strings.ContainsAny(raw, " \t<>\"")
 	}
-	if !validHost(u.Host) || u.Port < 0 || u.Port > 65535 {
+	// sipgo keeps the whitespace before ";" of an addr-spec in the host
+	// (RFC 4475 §3.1.1.1 "sip:vivekg@chair-dnrc.example.com ;   tag").
+	if !validHost(strings.TrimRight(u.Host, " \t")) || u.Port < 0 || u.Port > 65535 {
 		return false
 	}
 	if u.User != "" && !userChars(u.User, true) {
@@ -568,6 +579,49 @@ func isToken(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !isAlpha(c) && !isDigit(c) && strings.IndexByte("-.!%*_+`'~", c) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// validParams: generic-param = token [ EQUAL gen-value ], gen-value = token
+// / host / quoted-string (RFC 3261 §25.1). sipgo puts whatever follows a
+// URI into parameters — a second address of a list included ("To: <a>,
+// <b>" yields the key ", <b>") — so this is where such leftovers are caught.
+// Whitespace around names and values is allowed (RFC 4475 §3.1.1.1), and
+// sipgo's empty leftovers of "; ;" are ignored.
+func validParams(ps sip.HeaderParams) bool {
+	for _, kv := range ps {
+		k, v := strings.TrimSpace(kv.K), strings.TrimSpace(kv.V)
+		if k == "" && v == "" {
+			continue
+		}
+		if !isToken(k) {
+			return false
+		}
+		if v == "" || isToken(v) || validHost(v) || isQuoted(v) {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// isQuoted: DQUOTE *(qdtext / quoted-pair) DQUOTE, control characters
+// already excluded by SafeHeaderValue.
+func isQuoted(s string) bool {
+	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
+		return false
+	}
+	for i := 1; i < len(s)-1; i++ {
+		switch s[i] {
+		case '\\':
+			i++
+			if i == len(s)-1 {
+				return false
+			}
+		case '"':
 			return false
 		}
 	}

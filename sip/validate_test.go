@@ -1,0 +1,576 @@
+package sip
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/emiago/sipgo/sip"
+)
+
+// tortureRow is one line of testdata/torture/README.md.
+type tortureRow struct {
+	file, section, expect string
+}
+
+// tortureTable reads the expected verdicts from the README, so the table
+// that documents the torture set is the one the tests enforce.
+func tortureTable(t *testing.T) []tortureRow {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "torture", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var rows []tortureRow
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "| valid/") && !strings.HasPrefix(line, "| invalid/") {
+			continue
+		}
+		cells := strings.Split(line, "|")
+		if len(cells) < 6 {
+			t.Fatalf("README row %q: want 5 cells", line)
+		}
+		rows = append(rows, tortureRow{
+			file:    strings.TrimSpace(cells[1]),
+			section: strings.TrimSpace(cells[2]),
+			expect:  strings.TrimSpace(cells[4]),
+		})
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// TestTorture runs every RFC 4475 message through sipgo's parser and
+// CheckRequest and compares with the README's verdict.
+func TestTorture(t *testing.T) {
+	rows := tortureTable(t)
+	files, err := filepath.Glob(filepath.Join("testdata", "torture", "*", "*.sip"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	for _, r := range rows {
+		if listed[r.file] {
+			t.Errorf("README lists %s twice", r.file)
+		}
+		listed[r.file] = true
+	}
+	for _, f := range files {
+		rel := filepath.ToSlash(strings.TrimPrefix(f, filepath.Join("testdata", "torture")+string(filepath.Separator)))
+		if !listed[rel] {
+			t.Errorf("%s has no row in testdata/torture/README.md", rel)
+		}
+	}
+	if len(rows) != len(files) {
+		t.Errorf("README has %d rows, testdata/torture has %d files", len(rows), len(files))
+	}
+
+	for _, r := range rows {
+		t.Run(strings.TrimSuffix(r.file, ".sip"), func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata", "torture", filepath.FromSlash(r.file)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			head, _, found := bytes.Cut(data, []byte("\r\n\r\n"))
+			if !found || bytes.Contains(bytes.ReplaceAll(head, []byte("\r\n"), nil), []byte("\r")) ||
+				bytes.Count(head, []byte("\n")) != bytes.Count(head, []byte("\r\n")) {
+				t.Fatalf("%s: header lines must end in CRLF", r.file)
+			}
+			msg, perr := sip.NewParser().ParseSIP(data)
+			switch r.expect {
+			case "parse":
+				if perr == nil {
+					t.Fatalf("sipgo now parses %s (RFC 4475 §%s): decide its CheckRequest verdict and update the README", r.file, r.section)
+				}
+				return
+			case "response":
+				if perr != nil {
+					t.Fatalf("parse: %v", perr)
+				}
+				if _, ok := msg.(*sip.Response); !ok {
+					t.Fatalf("want a response, got %T", msg)
+				}
+				return
+			}
+			if perr != nil {
+				t.Fatalf("sipgo refuses %s (RFC 4475 §%s): %v", r.file, r.section, perr)
+			}
+			req, isReq := msg.(*sip.Request)
+			if !isReq {
+				t.Fatalf("want a request, got %T", msg)
+			}
+			status, reason, extra, ok := CheckRequest(req)
+			if r.expect == "ok" {
+				if !ok {
+					t.Fatalf("want ok, got %d %q", status, reason)
+				}
+				assertAllSafe(t, req)
+				return
+			}
+			want, err := strconv.Atoi(r.expect)
+			if err != nil {
+				t.Fatalf("README expect %q: %v", r.expect, err)
+			}
+			if ok || status != want {
+				t.Fatalf("want %d, got ok=%v %d %q", want, ok, status, reason)
+			}
+			if strings.HasPrefix(r.file, "valid/") && !strings.Contains(rowNote(t, r.file), "deviation") {
+				t.Fatalf("%s is valid per RFC 4475 but refused without a documented deviation", r.file)
+			}
+			assertExtra(t, status, extra)
+		})
+	}
+}
+
+func rowNote(t *testing.T, file string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "torture", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if strings.HasPrefix(line, "| "+file+" ") {
+			cells := strings.Split(line, "|")
+			return cells[5]
+		}
+	}
+	return ""
+}
+
+// assertExtra: 420 must say what is unsupported, 415 what is accepted, and
+// every extra header must be safe to send.
+func assertExtra(t *testing.T, status int, extra []sip.Header) {
+	t.Helper()
+	names := map[string]string{}
+	for _, h := range extra {
+		if !SafeHeaderValue(h.Value()) {
+			t.Errorf("extra %s: unsafe value %q", h.Name(), h.Value())
+		}
+		names[h.Name()] = h.Value()
+	}
+	switch status {
+	case 420:
+		if names["Unsupported"] == "" {
+			t.Errorf("420 without Unsupported: %v", extra)
+		}
+	case 415:
+		if names["Accept"] != "application/sdp" {
+			t.Errorf("415 without Accept: application/sdp: %v", extra)
+		}
+	default:
+		if len(extra) != 0 {
+			t.Errorf("%d with extra headers %v", status, extra)
+		}
+	}
+}
+
+// assertAllSafe: an accepted request carries no value unsafe to echo.
+func assertAllSafe(t testing.TB, req *sip.Request) {
+	t.Helper()
+	for _, h := range req.Headers() {
+		if !SafeHeaderValue(h.Value()) {
+			t.Fatalf("accepted request has unsafe %s: %q", h.Name(), h.Value())
+		}
+	}
+	if !SafeToAnswer(req) {
+		t.Fatal("accepted request is not safe to answer")
+	}
+	if !SafeHeaderValue(req.Recipient.String()) {
+		t.Fatalf("accepted request has unsafe Request-URI %q", req.Recipient.String())
+	}
+}
+
+// hdrs is a header section under construction, one "Name: value" per line.
+type hdrs []string
+
+func baseInvite() hdrs {
+	return hdrs{
+		"Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-abc123",
+		"Max-Forwards: 70",
+		"From: <sip:+8613800000001@192.0.2.10>;tag=a1",
+		"To: <sip:+8617000000001@xnum.example>",
+		"Call-ID: test-1@192.0.2.10",
+		"CSeq: 1 INVITE",
+		"Contact: <sip:+8613800000001@192.0.2.10:5060>",
+		"Content-Type: application/sdp",
+	}
+}
+
+func baseOptions() hdrs {
+	return hdrs{
+		"Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-opt1",
+		"Max-Forwards: 70",
+		"From: <sip:probe@192.0.2.10>;tag=o1",
+		"To: <sip:xnum.example>",
+		"Call-ID: opt-1@192.0.2.10",
+		"CSeq: 7 OPTIONS",
+	}
+}
+
+// set replaces every field called name (case-insensitive) by line, or
+// appends line when there is none; an empty line deletes them.
+func (h hdrs) set(name, line string) hdrs {
+	out := make(hdrs, 0, len(h)+1)
+	done := false
+	for _, l := range h {
+		n, _, _ := strings.Cut(l, ":")
+		if strings.EqualFold(strings.TrimSpace(n), name) {
+			if !done && line != "" {
+				out = append(out, line)
+			}
+			done = true
+			continue
+		}
+		out = append(out, l)
+	}
+	if !done && line != "" {
+		out = append(out, line)
+	}
+	return out
+}
+
+func (h hdrs) add(lines ...string) hdrs { return append(append(hdrs{}, h...), lines...) }
+
+const testSDP = "v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
+
+// wire renders a message, adding Content-Length unless h has one.
+func wire(start string, h hdrs, body string) []byte {
+	var b strings.Builder
+	b.WriteString(start + "\r\n")
+	hasCL := false
+	for _, l := range h {
+		n, _, _ := strings.Cut(l, ":")
+		if n = strings.ToLower(strings.TrimSpace(n)); n == "content-length" || n == "l" {
+			hasCL = true
+		}
+		b.WriteString(l + "\r\n")
+	}
+	if !hasCL {
+		b.WriteString("Content-Length: " + strconv.Itoa(len(body)) + "\r\n")
+	}
+	b.WriteString("\r\n" + body)
+	return []byte(b.String())
+}
+
+func parseRequest(t testing.TB, data []byte) *sip.Request {
+	t.Helper()
+	msg, err := sip.NewParser().ParseSIP(data)
+	if err != nil {
+		t.Fatalf("parse: %v\n%s", err, data)
+	}
+	req, ok := msg.(*sip.Request)
+	if !ok {
+		t.Fatalf("not a request: %T", msg)
+	}
+	return req
+}
+
+const invite = "INVITE sip:+8617000000001@xnum.example SIP/2.0"
+
+// TestCheckRequest: one row per rule, on messages parsed by sipgo.
+func TestCheckRequest(t *testing.T) {
+	long := strings.Repeat("a", MaxHeaderValueLen+1)
+	manyVias := baseInvite()
+	for i := range maxSameHeader {
+		manyVias = manyVias.add("Via: SIP/2.0/UDP hop" + strconv.Itoa(i) + ".example;branch=z9hG4bK-h" + strconv.Itoa(i))
+	}
+	tests := []struct {
+		name   string
+		data   []byte
+		status int // 0: ok
+		extra  string
+	}{
+		{"plain INVITE", wire(invite, baseInvite(), testSDP), 0, ""},
+		{"INVITE without body", wire(invite, baseInvite().set("Content-Type", ""), ""), 0, ""},
+		{"OPTIONS", wire("OPTIONS sip:xnum.example SIP/2.0", baseOptions(), ""), 0, ""},
+		{"tel Request-URI", wire("INVITE tel:+8617000000001 SIP/2.0", baseInvite(), testSDP), 0, ""},
+		{"IPv6 hosts", wire("INVITE sip:+8617000000001@[2001:db8::1]:5060 SIP/2.0",
+			baseInvite().set("Via", "Via: SIP/2.0/UDP [2001:db8::10]:5060;branch=z9hG4bK-v6"), testSDP), 0, ""},
+		{"lower-case version", wire("INVITE sip:+8617000000001@xnum.example sip/2.0", baseInvite(), testSDP), 0, ""},
+		{"compact forms", wire(invite, hdrs{
+			"v: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK-c1", "Max-Forwards: 70", "f: <sip:a@192.0.2.10>;tag=x",
+			"t: <sip:b@xnum.example>", "i: c1@192.0.2.10", "CSeq: 1 INVITE", "m: <sip:a@192.0.2.10>", "c: application/sdp",
+		}, testSDP), 0, ""},
+		{"RFC 2543 Via without branch", wire(invite, baseInvite().set("Via", "Via: SIP/2.0/UDP 192.0.2.10"), testSDP), 0, ""},
+		{"Content-Type with parameters", wire(invite, baseInvite().set("Content-Type", "Content-Type: Application/SDP; charset=utf-8"), testSDP), 0, ""},
+		{"Accept allowing SDP", wire(invite, baseInvite().add("Accept: application/sdp, application/isup"), testSDP), 0, ""},
+		{"Accept wildcard", wire(invite, baseInvite().add("Accept: */*"), testSDP), 0, ""},
+		{"Require on CANCEL ignored", wire("CANCEL sip:+8617000000001@xnum.example SIP/2.0",
+			baseInvite().set("CSeq", "CSeq: 1 CANCEL").set("Content-Type", "").add("Require: 100rel"), ""), 0, ""},
+		{"ACK without Max-Forwards", wire("ACK sip:+8617000000001@xnum.example SIP/2.0",
+			baseInvite().set("CSeq", "CSeq: 1 ACK").set("Max-Forwards", "").set("Content-Type", "").set("Contact", ""), ""), 0, ""},
+		{"Date in GMT", wire(invite, baseInvite().add("Date: Sat, 13 Nov 2010 23:29:00 GMT"), testSDP), 0, ""},
+		{"Expires", wire(invite, baseInvite().add("Expires: 4294967295"), testSDP), 0, ""},
+		{"quoted and host parameters", wire(invite, baseInvite().set("Contact", `Contact: "A" <sip:a@192.0.2.10>;+sip.instance="<urn:uuid:1>";q=0.5`).
+			set("Via", "Via: SIP/2.0/UDP 192.0.2.10;received=2001:db8::1;rport;branch=z9hG4bK-q"), testSDP), 0, ""},
+		{"display name and UTF-8 value", wire(invite, baseInvite().set("From", `From: "张三" <sip:+8613800000001@192.0.2.10>;tag=a1`).add("Subject: 你好"), testSDP), 0, ""},
+		{"Max-Forwards 0 on OPTIONS", wire("OPTIONS sip:xnum.example SIP/2.0", baseOptions().set("Max-Forwards", "Max-Forwards: 0"), ""), 0, ""},
+		{"Max-Forwards 0 on re-INVITE", wire(invite, baseInvite().set("To", "To: <sip:+8617000000001@xnum.example>;tag=b1").set("Max-Forwards", "Max-Forwards: 0"), testSDP), 0, ""},
+		{"Max-Forwards 255", wire(invite, baseInvite().set("Max-Forwards", "Max-Forwards: 255"), testSDP), 0, ""},
+
+		{"SIP/3.0", wire("INVITE sip:+8617000000001@xnum.example SIP/3.0", baseInvite(), testSDP), 505, ""},
+		{"version not SIP", wire("INVITE sip:+8617000000001@xnum.example SIPx2.0", baseInvite(), testSDP), 400, ""},
+		{"missing Call-ID", wire(invite, baseInvite().set("Call-ID", ""), testSDP), 400, ""},
+		{"missing From", wire(invite, baseInvite().set("From", ""), testSDP), 400, ""},
+		{"missing To", wire(invite, baseInvite().set("To", ""), testSDP), 400, ""},
+		{"missing Max-Forwards on INVITE", wire(invite, baseInvite().set("Max-Forwards", ""), testSDP), 400, ""},
+		{"missing Contact on INVITE", wire(invite, baseInvite().set("Contact", ""), testSDP), 400, ""},
+		{"two Contacts on INVITE", wire(invite, baseInvite().add("Contact: <sip:other@192.0.2.11>"), testSDP), 400, ""},
+		{"wildcard Contact on INVITE", wire(invite, baseInvite().set("Contact", "Contact: *"), testSDP), 400, ""},
+		{"tel Contact on INVITE", wire(invite, baseInvite().set("Contact", "Contact: <tel:+8613800000001>"), testSDP), 400, ""},
+		{"two From", wire(invite, baseInvite().add("From: <sip:x@192.0.2.10>;tag=b"), testSDP), 400, ""},
+		{"To list", wire(invite, baseInvite().set("To", "To: <sip:a@xnum.example>, <sip:b@xnum.example>"), testSDP), 400, ""},
+		{"two Call-IDs", wire(invite, baseInvite().add("i: other@192.0.2.10"), testSDP), 400, ""},
+		{"two Max-Forwards", wire(invite, baseInvite().add("Max-Forwards: 69"), testSDP), 400, ""},
+		{"two Content-Types", wire(invite, baseInvite().add("c: application/sdp"), testSDP), 400, ""},
+		{"Call-ID with space", wire(invite, baseInvite().set("Call-ID", "Call-ID: a b@c"), testSDP), 400, ""},
+		{"CSeq method mismatch", wire(invite, baseInvite().set("CSeq", "CSeq: 1 BYE"), testSDP), 400, ""},
+		{"method not a token", wire("INV<ITE sip:+8617000000001@xnum.example SIP/2.0", baseInvite().set("CSeq", "CSeq: 1 INV<ITE"), testSDP), 400, ""},
+		{"From without tag", wire(invite, baseInvite().set("From", "From: <sip:+8613800000001@192.0.2.10>"), testSDP), 400, ""},
+		{"From tag not a token", wire(invite, baseInvite().set("From", `From: <sip:a@192.0.2.10>;tag="x y"`), testSDP), 400, ""},
+		{"From host invalid", wire(invite, baseInvite().set("From", "From: <sip:a@bad_host!>;tag=a1"), testSDP), 400, ""},
+		{"From user invalid", wire(invite, baseInvite().set("From", "From: <sip:a\"b@192.0.2.10>;tag=a1"), testSDP), 400, ""},
+		{"From with URI headers", wire(invite, baseInvite().set("From", "From: <sip:a@192.0.2.10?Subject=x>;tag=a1"), testSDP), 400, ""},
+		{"To list after a tag", wire(invite, baseInvite().set("To", "To: <sip:a@xnum.example>;tag=1, <sip:b@xnum.example>"), testSDP), 400, ""},
+		{"To parameter not a token", wire(invite, baseInvite().set("To", "To: <sip:a@xnum.example>;a<b=1"), testSDP), 400, ""},
+		{"Contact parameter value bad", wire(invite, baseInvite().set("Contact", "Contact: <sip:a@192.0.2.10>;expires=1 2"), testSDP), 400, ""},
+		{"To without host", wire(invite, baseInvite().set("To", "To: <sip:user@>"), testSDP), 400, ""},
+		{"Contact with URI headers", wire(invite, baseInvite().set("Contact", "Contact: <sip:a@192.0.2.10?Route=x>"), testSDP), 400, ""},
+		{"Request-URI user invalid", wire("INVITE sip:a{b@xnum.example SIP/2.0", baseInvite(), testSDP), 400, ""},
+		{"Request-URI port out of range", wire("INVITE sip:a@xnum.example:70000 SIP/2.0", baseInvite(), testSDP), 400, ""},
+		{"Via bare magic cookie", wire(invite, baseInvite().set("Via", "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK"), testSDP), 400, ""},
+		{"Via empty branch", wire(invite, baseInvite().set("Via", "Via: SIP/2.0/UDP 192.0.2.10;branch="), testSDP), 400, ""},
+		{"Via without sent-by", wire(invite, baseInvite().set("Via", "Via: SIP/2.0/UDP ;branch=z9hG4bK-x"), testSDP), 400, ""},
+		{"Via bad host", wire(invite, baseInvite().set("Via", "Via: SIP/2.0/UDP -host-;branch=z9hG4bK-x"), testSDP), 400, ""},
+		{"Via SIP/1.0", wire(invite, baseInvite().set("Via", "Via: SIP/1.0/UDP 192.0.2.10;branch=z9hG4bK-x"), testSDP), 400, ""},
+		{"LF in a value", wire(invite, baseInvite().add("Subject: hi\nX-Injected: yes"), testSDP), 400, ""},
+		{"NUL in a value", wire(invite, baseInvite().add("Subject: a\x00b"), testSDP), 400, ""},
+		{"ESC in a value", wire(invite, baseInvite().add("Subject: a\x1bb"), testSDP), 400, ""},
+		{"DEL in a value", wire(invite, baseInvite().add("Subject: a\x7fb"), testSDP), 400, ""},
+		{"LF in Call-ID", wire(invite, baseInvite().set("Call-ID", "Call-ID: abc\nX-Injected: yes"), testSDP), 400, ""},
+		{"header name with space", wire(invite, baseInvite().add("X Bad: 1"), testSDP), 400, ""},
+		{"Max-Forwards 256", wire(invite, baseInvite().set("Max-Forwards", "Max-Forwards: 256"), testSDP), 400, ""},
+		{"Date not GMT", wire(invite, baseInvite().add("Date: Sat, 13 Nov 2010 23:29:00 CST"), testSDP), 400, ""},
+		{"Date garbage", wire(invite, baseInvite().add("Date: yesterday"), testSDP), 400, ""},
+		{"Expires too large", wire(invite, baseInvite().add("Expires: 4294967296"), testSDP), 400, ""},
+		{"body without Content-Type", wire(invite, baseInvite().set("Content-Type", ""), testSDP), 400, ""},
+		{"Require tag not a token", wire(invite, baseInvite().add("Require: a<b"), testSDP), 400, ""},
+
+		{"unknown Request-URI scheme", wire("INVITE urn:service:sos SIP/2.0", baseInvite(), testSDP), 416, ""},
+		{"http Request-URI", wire("OPTIONS http://xnum.example/ SIP/2.0", baseOptions(), ""), 416, ""},
+		{"Max-Forwards 0 on initial INVITE", wire(invite, baseInvite().set("Max-Forwards", "Max-Forwards: 0"), testSDP), 483, ""},
+		{"Require 100rel", wire(invite, baseInvite().add("Require: 100rel"), testSDP), 420, "100rel"},
+		{"Require timer twice", wire(invite, baseInvite().add("Require: timer", "Require: Timer, precondition"), testSDP), 420, "timer, precondition"},
+		{"Require on OPTIONS", wire("OPTIONS sip:xnum.example SIP/2.0", baseOptions().add("Require: foo"), ""), 420, "foo"},
+		{"INVITE with XML body", wire(invite, baseInvite().set("Content-Type", "Content-Type: application/xml"), "<a/>"), 415, ""},
+		{"INVITE with multipart body", wire(invite, baseInvite().set("Content-Type", "Content-Type: multipart/mixed;boundary=x"), "--x--\r\n"), 415, ""},
+		{"UPDATE with XML body", wire("UPDATE sip:a@192.0.2.20 SIP/2.0",
+			baseInvite().set("CSeq", "CSeq: 2 UPDATE").set("Content-Type", "Content-Type: application/xml"), "<a/>"), 415, ""},
+		{"gzip SDP", wire(invite, baseInvite().add("Content-Encoding: gzip"), testSDP), 415, ""},
+		{"Accept without SDP", wire(invite, baseInvite().add("Accept: text/plain"), testSDP), 406, ""},
+
+		{"value too long", wire(invite, baseInvite().add("Subject: "+long), testSDP), 513, ""},
+		{"too many Vias", wire(invite, manyVias, testSDP), 513, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := parseRequest(t, tt.data)
+			status, reason, extra, ok := CheckRequest(req)
+			if tt.status == 0 {
+				if !ok {
+					t.Fatalf("want ok, got %d %q", status, reason)
+				}
+				if status != 0 || reason != "" || extra != nil {
+					t.Fatalf("ok with a verdict: %d %q %v", status, reason, extra)
+				}
+				assertAllSafe(t, req)
+				return
+			}
+			if ok || status != tt.status {
+				t.Fatalf("want %d, got ok=%v %d %q", tt.status, ok, status, reason)
+			}
+			if reason == "" || !SafeHeaderValue(reason) {
+				t.Fatalf("reason %q", reason)
+			}
+			assertExtra(t, status, extra)
+			if tt.extra != "" {
+				if len(extra) != 1 || extra[0].Name() != "Unsupported" || extra[0].Value() != tt.extra {
+					t.Fatalf("want Unsupported: %s, got %v", tt.extra, extra)
+				}
+			}
+		})
+	}
+}
+
+// TestCheckRequestBuilt covers what sipgo's parser never lets through but
+// code (or another sipgo version) can produce.
+func TestCheckRequestBuilt(t *testing.T) {
+	good := func() *sip.Request {
+		return parseRequest(t, wire(invite, baseInvite(), testSDP))
+	}
+	tests := []struct {
+		name   string
+		mutate func(*sip.Request)
+		status int
+	}{
+		{"CSeq above 2^31-1", func(r *sip.Request) { r.CSeq().SeqNo = 1 << 31 }, 400},
+		{"Content-Length larger than body", func(r *sip.Request) {
+			cl := sip.ContentLengthHeader(len(testSDP) + 1)
+			r.ReplaceHeader(&cl)
+		}, 400},
+		{"Content-Length smaller than body", func(r *sip.Request) {
+			cl := sip.ContentLengthHeader(1)
+			r.ReplaceHeader(&cl)
+		}, 400},
+		{"Max-Forwards not a number", func(r *sip.Request) {
+			r.RemoveHeader("Max-Forwards")
+			r.AppendHeader(sip.NewHeader("Max-Forwards", "ten"))
+		}, 400},
+		{"Content-Length not a number", func(r *sip.Request) {
+			r.RemoveHeader("Content-Length")
+			r.AppendHeader(sip.NewHeader("Content-Length", "-1"))
+		}, 400},
+		{"CR in a display name", func(r *sip.Request) { r.From().DisplayName = "a\r\nX-Injected: 1" }, 400},
+		{"CR in a Via parameter", func(r *sip.Request) { r.Via().Params.Add("received", "1.2.3.4\r\nX: y") }, 400},
+		{"Via port out of range", func(r *sip.Request) { r.Via().Port = 70000 }, 400},
+		{"version with NUL", func(r *sip.Request) { r.SipVersion = "SIP/2.0\x00" }, 400},
+		{"too many headers", func(r *sip.Request) {
+			for i := range maxHeaders {
+				r.AppendHeader(sip.NewHeader("X-H"+strconv.Itoa(i), "1"))
+			}
+		}, 513},
+		{"message too large", func(r *sip.Request) { r.SetBody(bytes.Repeat([]byte("a"), maxMessage)) }, 513},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := good()
+			if _, _, _, ok := CheckRequest(req); !ok {
+				t.Fatal("base request refused")
+			}
+			tt.mutate(req)
+			status, reason, _, ok := CheckRequest(req)
+			if ok || status != tt.status {
+				t.Fatalf("want %d, got ok=%v %d %q", tt.status, ok, status, reason)
+			}
+		})
+	}
+	if status, _, _, ok := CheckRequest(nil); ok || status != 400 {
+		t.Fatalf("nil request: ok=%v %d", ok, status)
+	}
+}
+
+// TestCheckRequestDoesNotModify: a verdict leaves the request as it was.
+func TestCheckRequestDoesNotModify(t *testing.T) {
+	for _, data := range [][]byte{
+		wire(invite, baseInvite(), testSDP),
+		wire(invite, baseInvite().add("Require: 100rel"), testSDP),
+	} {
+		req := parseRequest(t, data)
+		before := req.String()
+		CheckRequest(req)
+		if after := req.String(); after != before {
+			t.Fatalf("request changed:\n%s\n---\n%s", before, after)
+		}
+	}
+}
+
+func TestSafeToAnswer(t *testing.T) {
+	tests := []struct {
+		name string
+		h    hdrs
+		want bool
+	}{
+		{"clean", baseInvite(), true},
+		{"LF in Subject (not echoed)", baseInvite().add("Subject: a\nb"), true},
+		{"LF in Call-ID", baseInvite().set("Call-ID", "Call-ID: a\nX: b"), false},
+		{"NUL in To display name", baseInvite().set("To", "To: \"a\\\x00\" <sip:b@xnum.example>"), false},
+		{"LF in Via branch", baseInvite().set("Via", "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK-a\nX: b"), false},
+		{"LF in CSeq method", baseInvite().set("CSeq", "CSeq: 1 INV\nITE"), false},
+		{"LF in Record-Route", baseInvite().add("Record-Route: <sip:p.exa\nmple;lr>"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := parseRequest(t, wire(invite, tt.h, testSDP))
+			if got := SafeToAnswer(req); got != tt.want {
+				t.Fatalf("SafeToAnswer = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	if SafeToAnswer(nil) {
+		t.Fatal("SafeToAnswer(nil) = true")
+	}
+}
+
+func TestSafeHeaderValue(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"", true},
+		{"+8613800000001", true},
+		{`"x" <sip:+8617000000001@xnum.example>;tag=abc`, true},
+		{"a\tb", true},
+		{"张三", true},
+		{"\xff\xfe", true},
+		{strings.Repeat("a", MaxHeaderValueLen), true},
+		{strings.Repeat("a", MaxHeaderValueLen+1), false},
+		{"a\rb", false},
+		{"a\nb", false},
+		{"a\r\nVia: evil", false},
+		{"a\x00", false},
+		{"\x01", false},
+		{"a\x1f", false},
+		{"a\x7f", false},
+	}
+	for _, tt := range tests {
+		if got := SafeHeaderValue(tt.in); got != tt.want {
+			t.Errorf("SafeHeaderValue(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestSafeUser(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"+8613800000001", true},
+		{"13800000001", true},
+		{"alice.smith", true},
+		{"user;par=u%40example.net", true},
+		{"1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*", true},
+		{"%75se%72", true},
+		{"I%20have%20spaces", true},
+		{"%E5%BC%A0", true},
+		{strings.Repeat("1", maxUserLen), true},
+		{"", false},
+		{strings.Repeat("1", maxUserLen+1), false},
+		{"a b", false},
+		{"a@b", false},
+		{"a:b", false},
+		{"a<b", false},
+		{"a\"b", false},
+		{"a\r\nb", false},
+		{"null-%00-null", false},
+		{"%0D%0A", false},
+		{"%7f", false},
+		{"%", false},
+		{"%4", false},
+		{"%zz", false},
+		{"张三", false},
+	}
+	for _, tt := range tests {
+		if got := SafeUser(tt.in); got != tt.want {
+			t.Errorf("SafeUser(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
