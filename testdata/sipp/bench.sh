@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# bench.sh — the SIPp load run behind `make bench` (docs/TESTING.md, "Bench").
+#
+# Starts bin/xnum (the non-race build) with the demo binding, a SIPp callee
+# trunk on trunk.outbound, and a SIPp caller that ramps the call rate in
+# steps. Per step it prints the rate offered and completed, the success
+# ratio, INVITE→200 response time p50/p99, and xnum's CPU per call; then the
+# highest rate with ≥ 99.9 % success. The same scenarios are then run SIPp →
+# SIPp with no xnum in between: that is the ceiling this machine gives SIPp
+# itself, and the ratio is printed. Everything started here is stopped on
+# exit. Bounded: about two minutes with the defaults (each step has its own
+# deadline).
+#
+# Knobs (environment):
+#   XNUM_BIN            binary to run                 [bin/xnum]
+#   BENCH_RATES         xnum ramp, calls/s            ["200 400 600 800 1000 1200 1500"]
+#   BENCH_STEP          seconds per xnum step         [10]
+#   BENCH_CPU_RATE      fixed rate for CPU per call   [500]
+#   BENCH_DIRECT_RATES  SIPp→SIPp ramp, calls/s       ["1000 1500 2000 3000"]
+#   BENCH_DIRECT_STEP   seconds per direct step       [5]
+#   BENCH_NET           /24 of the loopback range     [127.0.77]
+#   BENCH_KEEP=1        keep the work directory (logs, SIPp statistics)
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+SCEN="$ROOT/testdata/sipp"
+BIN=${XNUM_BIN:-$ROOT/bin/xnum}
+RATES=${BENCH_RATES:-"200 400 600 800 1000 1200 1500"}
+STEP=${BENCH_STEP:-10}
+CPU_RATE=${BENCH_CPU_RATE:-500}
+DIRECT_RATES=${BENCH_DIRECT_RATES:-"1000 1500 2000 3000"}
+DIRECT_STEP=${BENCH_DIRECT_STEP:-5}
+NET=${BENCH_NET:-127.0.77}
+XNUM_IP=$NET.1 CALLER_IP=$NET.2 TRUNK_IP=$NET.3
+SIP_PORT=5060 API_PORT=18080 TRUNK_PORT=5070
+TOKEN=bench-admin-token
+BUF=8388608
+CLK_TCK=$(getconf CLK_TCK)
+
+die() { echo "bench: $*" >&2; exit 1; }
+command -v sipp >/dev/null || die "sipp not found (Debian package sip-tester; make test installs it as root)"
+command -v curl >/dev/null || die "curl not found"
+[ -x "$BIN" ] || die "$BIN not built (make build)"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/xnum-bench-XXXXXX")
+PIDS=()
+SYSCTL_RESTORE=()
+
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "${PIDS[@]}"; do
+		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	local kv
+	for kv in "${SYSCTL_RESTORE[@]}"; do sysctl -q -w "$kv" >/dev/null 2>&1; done
+	if [ "${BENCH_KEEP:-}" = 1 ]; then
+		echo "bench: work directory kept: $WORK"
+	else
+		rm -rf "$WORK"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# UDP socket buffers: raise the kernel ceiling when we may (root), so the
+# 8 MiB SO_RCVBUF that xnum (sip.udp_buffer) and SIPp (-buff_size) ask for
+# is granted. Restored on exit.
+if [ "$(id -u)" = 0 ]; then
+	for key in net.core.rmem_max net.core.wmem_max; do
+		old=$(sysctl -n "$key" 2>/dev/null) || continue
+		if [ "$old" -lt $((2 * BUF)) ] && sysctl -q -w "$key=$((2 * BUF))" >/dev/null 2>&1; then
+			SYSCTL_RESTORE+=("$key=$old")
+		fi
+	done
+	echo "bench: UDP buffers: rmem_max=$(sysctl -n net.core.rmem_max) wmem_max=$(sysctl -n net.core.wmem_max)"
+else
+	echo "bench: not root: UDP buffer ceiling left at rmem_max=$(cat /proc/sys/net/core/rmem_max)"
+fi
+
+cat >"$WORK/xnum.yaml" <<EOF
+# bench config: demo app and binding, everything else at its default
+sip:
+  listen: "$XNUM_IP:$SIP_PORT"
+  udp_buffer: $BUF
+trunk:
+  outbound: "$TRUNK_IP:$TRUNK_PORT"
+api:
+  listen: "$XNUM_IP:$API_PORT"
+  admin_token: "$TOKEN"
+store:
+  dir: "$WORK/store"
+cdr:
+  file: "$WORK/cdr.jsonl"
+demo:
+  enabled: true
+log:
+  level: warn
+EOF
+
+# wait_until SECONDS CMD...: poll a condition with a deadline.
+wait_until() {
+	local deadline=$(($(date +%s) + $1)); shift
+	until "$@"; do
+		[ "$(date +%s)" -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
+}
+healthy() { curl -fsS -o /dev/null "http://$XNUM_IP:$API_PORT/healthz" 2>/dev/null; }
+udp_bound() { # ip port
+	local hex
+	hex=$(printf '%02X%02X%02X%02X:%04X' $(echo "$1" | awk -F. '{print $4, $3, $2, $1}') "$2")
+	grep -q " $hex " /proc/net/udp
+}
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+echo "bench: starting xnum ($BIN) on $XNUM_IP:$SIP_PORT, trunk $TRUNK_IP:$TRUNK_PORT"
+"$BIN" serve --config "$WORK/xnum.yaml" >"$WORK/xnum.log" 2>&1 &
+XPID=$!
+PIDS+=("$XPID")
+wait_until 30 healthy || { tail -20 "$WORK/xnum.log"; die "xnum not healthy within 30s"; }
+
+sipp -sf "$SCEN/bench_uas.xml" -i "$TRUNK_IP" -p "$TRUNK_PORT" -bind_local -ci "$TRUNK_IP" \
+	-mi "$NET.13" -nostdin -buff_size "$BUF" -max_recv_loops 10000 -max_sched_loops 10000 \
+	-trace_err -error_file "$WORK/uas_errors.log" >"$WORK/uas_screen.log" 2>&1 &
+UPID=$!
+PIDS+=("$UPID")
+wait_until 10 udp_bound "$TRUNK_IP" "$TRUNK_PORT" || die "callee SIPp did not bind $TRUNK_IP:$TRUNK_PORT"
+
+# run_step LABEL TARGET RATE SECONDS: one SIPp caller run; sets the globals
+# OFFERED COMPLETED OK_PCT P50 P99 CPU_MS CPU_PCT CLEAN and prints a line.
+run_step() {
+	local label=$1 target=$2 rate=$3 secs=$4
+	local calls=$((rate * secs)) dir="$WORK/$label-$rate"
+	mkdir -p "$dir"
+	local t0 t1 c0 c1
+	c0=$(cpu_ticks "$XPID")
+	t0=$(date +%s.%N)
+	(cd "$dir" && sipp "$target" -sf "$SCEN/bench_uac.xml" -inf "$SCEN/bench_calls.csv" \
+		-i "$CALLER_IP" -bind_local -ci "$CALLER_IP" -mi "$NET.12" -nostdin \
+		-r "$rate" -m "$calls" -l 100000 -recv_timeout 5000 -timeout "$((secs + 30))s" \
+		-buff_size "$BUF" -max_recv_loops 10000 -max_sched_loops 10000 \
+		-trace_stat -stf stat.csv -fd 1 -trace_rtt -rtt_freq 200 \
+		-trace_err -error_file errors.log >screen.log 2>&1)
+	t1=$(date +%s.%N)
+	c1=$(cpu_ticks "$XPID")
+	local stats
+	stats=$(awk -F';' 'NR==1{for(i=1;i<=NF;i++) col[$i]=i; next} {last=$0}
+		END{split(last,v,";"); printf "%d %d %d %.1f %d", v[col["TotalCallCreated"]], v[col["SuccessfulCall(C)"]],
+		v[col["FailedCall(C)"]], v[col["CallRate(C)"]], v[col["Retransmissions(C)"]]}' "$dir/stat.csv" 2>/dev/null)
+	local created ok failed rretx
+	read -r created ok failed OFFERED rretx <<<"${stats:-0 0 0 0 0}"
+	local wall
+	wall=$(echo "$t0 $t1" | awk '{print $2 - $1}')
+	COMPLETED=$(awk -v ok="$ok" -v w="$wall" 'BEGIN{printf "%.0f", (w > 0 ? ok / w : 0)}')
+	OK_PCT=$(awk -v ok="$ok" -v n="$calls" 'BEGIN{printf "%.2f", (n > 0 ? 100 * ok / n : 0)}')
+	read -r P50 P99 <<<"$(cat "$dir"/*_rtt.csv 2>/dev/null | awk -F';' '$3 == 1 || $3 == "1" {print $2}' | sort -n |
+		awk '{v[NR] = $1} END{if (NR == 0) {print "- -"; exit}
+			i50 = int(NR * 0.50 + 0.999); i99 = int(NR * 0.99 + 0.999); print v[i50], v[i99]}')"
+	if [ "$label" = xnum ]; then
+		CPU_MS=$(awk -v d="$((c1 - c0))" -v hz="$CLK_TCK" -v ok="$ok" 'BEGIN{printf "%.3f", (ok > 0 ? d * 1000 / hz / ok : 0)}')
+		CPU_PCT=$(awk -v d="$((c1 - c0))" -v hz="$CLK_TCK" -v w="$wall" 'BEGIN{printf "%.0f", (w > 0 ? 100 * d / hz / w : 0)}')
+	else
+		CPU_MS=- CPU_PCT=-
+	fi
+	CLEAN=0
+	if awk -v ok="$ok" -v n="$calls" -v off="$OFFERED" -v r="$rate" 'BEGIN{exit !(n > 0 && ok * 1000 >= n * 999 && off >= 0.95 * r)}'; then
+		CLEAN=1
+	fi
+	printf '  %-6s %5d cps | offered %7.1f/s  completed %5s/s | ok %6s%% (%d failed, %d retrans) | INVITE→200 p50 %5s ms p99 %5s ms | xnum CPU %s ms/call (%s%% of a core)%s\n' \
+		"$label" "$rate" "$OFFERED" "$COMPLETED" "$OK_PCT" "$failed" "$rretx" "$P50" "$P99" "$CPU_MS" "$CPU_PCT" \
+		"$([ "$CLEAN" = 1 ] && echo '' || echo '  ← below 99.9% or rate not reached')"
+}
+
+n_rates=$(wc -w <<<"$RATES")
+echo "bench: warm-up and CPU per call at a fixed $CPU_RATE calls/s for ${STEP}s"
+run_step xnum "$XNUM_IP:$SIP_PORT" "$CPU_RATE" "$STEP"
+FIXED_CPU=$CPU_MS FIXED_PCT=$CPU_PCT
+
+echo "bench: ramp through xnum: $n_rates steps of ${STEP}s ($RATES calls/s)"
+BEST=0 BEST_P50=- BEST_P99=- bad=0 i=0
+for rate in $RATES; do
+	i=$((i + 1))
+	echo "  step $i/$n_rates: $rate calls/s for ${STEP}s …"
+	run_step xnum "$XNUM_IP:$SIP_PORT" "$rate" "$STEP"
+	if [ "$CLEAN" = 1 ]; then
+		BEST=$rate BEST_P50=$P50 BEST_P99=$P99 bad=0
+	else
+		bad=$((bad + 1))
+		[ "$bad" -ge 2 ] && { echo "  two steps in a row below 99.9%: ramp stopped"; break; }
+	fi
+	kill -0 "$XPID" 2>/dev/null || { tail -20 "$WORK/xnum.log"; die "xnum died during the ramp"; }
+done
+
+echo "bench: ceiling: SIPp → SIPp directly, no xnum ($DIRECT_RATES calls/s, ${DIRECT_STEP}s each)"
+CEIL=0 bad=0
+for rate in $DIRECT_RATES; do
+	run_step direct "$TRUNK_IP:$TRUNK_PORT" "$rate" "$DIRECT_STEP"
+	if [ "$CLEAN" = 1 ]; then CEIL=$rate bad=0; else bad=$((bad + 1)); [ "$bad" -ge 2 ] && break; fi
+done
+
+echo
+echo "bench summary ($(nproc) cores, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null))"
+echo "  highest clean rate through xnum (≥ 99.9% ok): $BEST calls/s (INVITE→200 p50 $BEST_P50 ms, p99 $BEST_P99 ms)"
+echo "  xnum CPU at $CPU_RATE calls/s: $FIXED_CPU ms per call ($FIXED_PCT% of one core)"
+echo "  ceiling SIPp → SIPp: $CEIL calls/s clean"
+if [ "$CEIL" -gt 0 ]; then
+	awk -v b="$BEST" -v c="$CEIL" 'BEGIN{printf "  ratio xnum / direct: %.2f\n", b / c}'
+fi
+echo "  (response times are SIPp's, whose clock ticks in steps of a few ms here: read p50 0 as < 1 tick)"
