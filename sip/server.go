@@ -1,0 +1,261 @@
+package sip
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/xnum/xnum/cdr"
+	"github.com/xnum/xnum/configs"
+	"github.com/xnum/xnum/routing"
+)
+
+// CDRSink receives one record per call attempt (SPEC §6.2). cdr.Recorder
+// implements it; Emit must have persisted the record when it returns.
+type CDRSink interface {
+	Emit(cdr.Record) error
+}
+
+// Deps is everything the B2BUA needs; cmd/xnum wires it.
+type Deps struct {
+	SIP   configs.SIP
+	Trunk configs.Trunk
+	Plan  *routing.Plan
+	Table *routing.Table
+	// Lookup is the store's view for routing.Decide.
+	Lookup routing.Lookup
+	// IsX reports whether a number is an X of the platform (SPEC §2 loop
+	// guard). nil means no number is.
+	IsX func(routing.Number) bool
+	CDR CDRSink
+	// Prompts plays a rejected call's prompt as early media (SPEC §4.3).
+	// nil plays nothing: the media issue supplies the player.
+	Prompts PromptPlayer
+	// Registerer receives the call metrics; nil registers nothing.
+	Registerer prometheus.Registerer
+	Logger     *slog.Logger
+	// Now is the clock of CDR times; nil is time.Now.
+	Now func() time.Time
+}
+
+// Defaults applied to zero config values, so that a partly filled
+// configs.SIP (tests, embedding) still behaves as SPEC §8 says.
+const (
+	defaultT1              = 500 * time.Millisecond
+	defaultRingTimeout     = 90 * time.Second
+	defaultDrainTimeout    = 30 * time.Second
+	defaultMaxCallDuration = 4 * time.Hour
+)
+
+// Server is the B2BUA. It is safe for concurrent use; two servers in one
+// process share nothing.
+type Server struct {
+	d   Deps
+	log *slog.Logger
+	now func() time.Time
+	m   *metrics
+
+	ua  *sipgo.UserAgent
+	tp  *sip.TransportLayer
+	txl *sip.TransactionLayer
+
+	// Settings derived from the config by NewServer.
+	t1, t2, ringTimeout, drainTimeout, maxCall time.Duration
+	callerFromOnly                             bool
+	national                                   bool
+	bLegPAI                                    bool
+	allowed, trusted                           prefixSet
+	outHost                                    string
+	outPort                                    int
+	outIP                                      netip.Addr
+	outTransport                               string // "UDP" or "TCP"
+
+	// Settings known once Start has bound the sockets.
+	addr       string // actual listen address host:port
+	advHost    string
+	advPort    int
+	udpLaddr   sip.Addr // B legs and A-leg requests leave from the listener
+	contactUDP *sip.ContactHeader
+	contactTCP *sip.ContactHeader
+
+	allowHdr sip.Header // Allow, shared by every message and never modified
+
+	dialogs  sync.Map // dialogKey → *legRef
+	calls    sync.Map // *call → struct{}
+	active   atomic.Int64
+	draining atomic.Bool   // new INVITEs get 503
+	ending   atomic.Bool   // calls created from now on release at once
+	idle     chan struct{} // pinged when active drops to 0 while draining
+	ids      idGen
+
+	mu       sync.Mutex
+	started  bool
+	closed   bool
+	stop     context.CancelFunc
+	udpConn  net.PacketConn
+	tcpLn    net.Listener
+	serveWG  sync.WaitGroup
+	closeOne sync.Once
+}
+
+// NewServer checks the dependencies and the config and builds a server that
+// is not yet listening.
+func NewServer(d Deps) (*Server, error) {
+	if d.Plan == nil || d.Table == nil || d.Lookup == nil || d.CDR == nil {
+		return nil, fmt.Errorf("%w: Plan, Table, Lookup and CDR are required", ErrMissingDeps)
+	}
+	s := &Server{d: d, log: d.Logger, now: d.Now, idle: make(chan struct{}, 1)}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.d.IsX == nil {
+		s.d.IsX = func(routing.Number) bool { return false }
+	}
+	if s.d.Prompts == nil {
+		s.d.Prompts = NoPrompts{}
+	}
+	if err := s.configure(); err != nil {
+		return nil, err
+	}
+	s.ids = newIDGen()
+	s.allowHdr = sip.NewHeader("Allow", allowed)
+	m, err := newMetrics(d.Registerer, s.ActiveCalls)
+	if err != nil {
+		return nil, err
+	}
+	s.m = m
+
+	// sipgo logs through a handler that masks digit runs: its error logs
+	// quote raw messages, and logs never carry a full number (SPEC, STYLE.md).
+	sipLog := slog.New(maskingHandler{s.log.Handler()})
+	ua, err := sipgo.NewUA(
+		sipgo.WithUserAgent("xnum"),
+		sipgo.WithUserAgentTransportLayerOptions(
+			sip.WithTransportLayerLogger(sipLog),
+			sip.WithTransportLayerReadFilter(s.readFilter),
+		),
+		sipgo.WithUserAgentTransactionLayerOptions(
+			sip.WithTransactionLayerLogger(sipLog),
+			sip.WithTransactionLayerUnhandledResponseHandler(s.onStrayResponse),
+		),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("sip: user agent: %w", err)
+	}
+	s.ua, s.tp, s.txl = ua, ua.TransportLayer(), ua.TransactionLayer()
+	s.txl.OnRequest(s.onRequest)
+	return s, nil
+}
+
+func (s *Server) configure() error {
+	c, t := s.d.SIP, s.d.Trunk
+	s.t1 = orDefault(c.T1, defaultT1)
+	s.t2 = 8 * s.t1 // RFC 3261 T2 = 4 s = 8 × the default T1
+	s.ringTimeout = orDefault(c.RingTimeout, defaultRingTimeout)
+	s.drainTimeout = orDefault(c.DrainTimeout, defaultDrainTimeout)
+	s.maxCall = orDefault(c.MaxCallDuration, defaultMaxCallDuration)
+	switch strings.ToLower(c.CallerSource) {
+	case "", "pai":
+	case "from":
+		s.callerFromOnly = true
+	default:
+		return fmt.Errorf("%w: sip.caller_source %q is neither pai nor from", ErrConfig, c.CallerSource)
+	}
+	switch strings.ToLower(t.NumberFormat) {
+	case "", "e164":
+	case "national":
+		s.national = true
+	default:
+		return fmt.Errorf("%w: trunk.number_format %q is neither e164 nor national", ErrConfig, t.NumberFormat)
+	}
+	switch strings.ToLower(t.Transport) {
+	case "", "udp":
+		s.outTransport = "UDP"
+	case "tcp":
+		s.outTransport = "TCP"
+	default:
+		return fmt.Errorf("%w: trunk.transport %q is neither udp nor tcp", ErrConfig, t.Transport)
+	}
+	s.bLegPAI = t.BLegPAI
+	var err error
+	if s.allowed, err = parsePrefixes("trunk.allowed_sources", t.AllowedSources); err != nil {
+		return err
+	}
+	if s.trusted, err = parsePrefixes("trunk.trusted_sources", t.TrustedSources); err != nil {
+		return err
+	}
+	host, port, err := splitHostPort(t.Outbound, 5060)
+	if err != nil {
+		return fmt.Errorf("%w: trunk.outbound: %w", ErrConfig, err)
+	}
+	s.outHost, s.outPort = host, port
+	if ip, err := netip.ParseAddr(host); err == nil {
+		s.outIP = ip.Unmap()
+	} else if ips, err := net.LookupIP(host); err == nil && len(ips) > 0 {
+		s.outIP, _ = netip.AddrFromSlice(ips[0])
+		s.outIP = s.outIP.Unmap()
+	}
+	if !SafeHeaderValue(host) {
+		return fmt.Errorf("%w: trunk.outbound: %w", ErrConfig, ErrHeaderInjection)
+	}
+	if _, _, err := splitHostPort(c.Listen, 5060); err != nil {
+		return fmt.Errorf("%w: sip.listen: %w", ErrConfig, err)
+	}
+	if c.Advertise != "" {
+		if _, _, err := splitHostPort(c.Advertise, 0); err != nil || !SafeHeaderValue(c.Advertise) {
+			return fmt.Errorf("%w: sip.advertise %q", ErrConfig, c.Advertise)
+		}
+	}
+	return nil
+}
+
+func orDefault(v, def time.Duration) time.Duration {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+// splitHostPort accepts "host:port", "host" (port def) and IPv6 in brackets.
+func splitHostPort(hp string, def int) (string, int, error) {
+	if hp == "" {
+		return "", 0, fmt.Errorf("empty address")
+	}
+	host, ps, err := net.SplitHostPort(hp)
+	if err != nil {
+		if strings.Contains(err.Error(), "missing port") {
+			return strings.Trim(hp, "[]"), def, nil
+		}
+		return "", 0, err
+	}
+	p, err := strconv.Atoi(ps)
+	if err != nil || p < 0 || p > 65535 {
+		return "", 0, fmt.Errorf("bad port %q", ps)
+	}
+	return host, p, nil
+}
+
+// Addr is the address the server listens on (UDP and TCP share the port);
+// "" before Start. With port 0 in sip.listen it tells which port was picked.
+func (s *Server) Addr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.addr
+}
+
+// ActiveCalls is the number of calls whose event loop is running.
+func (s *Server) ActiveCalls() int { return int(s.active.Load()) }
