@@ -130,15 +130,18 @@ func TestAuthWrongDigestDoesNotBurnNonce(t *testing.T) {
 func TestAuthMalformed1020176(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	created := e.clock.Now().Format("2006-01-02T15:04:05Z")
-	good := `UsernameToken Username="app1",PasswordDigest="` + digest("AKSK", app1.secret, "abc123", created) + `",Nonce="abc123",Created="` + created + `"`
+	token := func(nonce string) string { // correctly signed, so only the nonce's shape can fail it
+		return `UsernameToken Username="app1",PasswordDigest="` + digest("AKSK", app1.secret, nonce, created) + `",Nonce="` + nonce + `",Created="` + created + `"`
+	}
+	good := token("abc123")
 	auth := `AKSK realm="SDP",profile="UsernameToken",type="Appkey"`
 	for name, h := range map[string][2]string{
 		"unknown scheme":      {`Basic dXNlcjpwYXNz`, good},
 		"no X-AKSK":           {auth, ""},
 		"not UsernameToken":   {auth, `Token Username="app1"`},
 		"no digest":           {auth, `UsernameToken Username="app1",Nonce="abc123",Created="` + created + `"`},
-		"nonce not alnum":     {auth, `UsernameToken Username="app1",PasswordDigest="x",Nonce="ab-12",Created="` + created + `"`},
-		"nonce too long":      {auth, `UsernameToken Username="app1",PasswordDigest="x",Nonce="` + hexNonce(129) + `",Created="` + created + `"`},
+		"nonce not alnum":     {auth, token("ab-12")},
+		"nonce too long":      {auth, token(hexNonce(129))},
 		"bad Created":         {auth, `UsernameToken Username="app1",PasswordDigest="x",Nonce="abc123",Created="04/03/2025"`},
 		"unterminated quote":  {auth, `UsernameToken Username="app1,PasswordDigest="x"`},
 		"repeated parameter":  {auth, good + `,Nonce="abc124"`},

@@ -108,8 +108,8 @@ func (s *Server) axbBind(_ *http.Request, app routing.App, p params) (any, error
 		Direction: int(f.direction), Duration: f.duration, MaxDuration: int(f.maxDuration),
 		RecordFlag: f.recordFlag, LastMinVoice: f.lastMinVoice, PreVoice: f.preVoice, UserData: f.userData,
 	}
-	var hasX bool
-	if req.X, hasX, err = s.xNumber(p, "relationNum"); err != nil {
+	// relationNum wins over areaCode: the store picks by area only without X.
+	if req.X, _, err = s.xNumber(p, "relationNum"); err != nil {
 		return nil, err
 	}
 	if req.AreaCode, _, err = areaCode(p, "areaCode"); err != nil {
@@ -120,9 +120,6 @@ func (s *Server) axbBind(_ *http.Request, app routing.App, p params) (any, error
 		return nil, err
 	}
 	req.AreaMatchMode = int(mode)
-	if hasX {
-		req.AreaCode, req.AreaMatchMode = "", store.AreaStrict
-	}
 	if req.RecordHintTone, err = s.prompt(p, "recordHintTone", app); err != nil {
 		return nil, err
 	}

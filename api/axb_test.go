@@ -264,6 +264,17 @@ func TestBindInvalidFields1010002(t *testing.T) {
 			t.Errorf("%s: body %v: got %d %s", c.field, c.body, a.status, a.raw)
 		}
 	}
+	// The API names which party is an X (the store alone could not).
+	a := e.call(app1, http.MethodPost, nil, base("calleeNum", x9))
+	if a.desc() != "invalid calleeNum: is a privacy number of the platform" {
+		t.Errorf("X as calleeNum: %s", a.raw)
+	}
+	// relationNum wins over areaCode.
+	_, x := e.bind(app1, base("callerNum", numC, "calleeNum", numD, "areaCode", "010"))
+	if x != x1 {
+		t.Errorf("relationNum with areaCode bound on %s", x)
+	}
+	expect(t, e.call(app1, http.MethodDelete, url.Values{"relationNum": {x1}}, nil), "0", http.StatusOK)
 	// The edges are accepted.
 	e.bind(app1, base("duration", 60, "maxDuration", 1440, "userData", strings.Repeat("u", 256)))
 	expect(t, e.call(app1, http.MethodDelete, url.Values{"relationNum": {x1}}, nil), "0", http.StatusOK)
