@@ -112,16 +112,6 @@ func TestDaemonSmoke(t *testing.T) {
 	if code, body := get(t, base+"/healthz"); code != http.StatusOK {
 		t.Fatalf("/healthz = %d %q, want 200", code, body)
 	}
-	code, metrics := get(t, base+"/metrics")
-	if code != http.StatusOK {
-		t.Fatalf("/metrics = %d", code)
-	}
-	for _, want := range []string{"xnum_draining 0", "go_goroutines"} {
-		if !strings.Contains(metrics, want) {
-			t.Errorf("/metrics lacks %q", want)
-		}
-	}
-
 	// The demo of SPEC §8 is provisioned, seen through the CLI and admin API.
 	code, out, errOut := cli(t, "app", "get", "demo", "--api", base, "--token", testToken)
 	if code != 0 {
@@ -174,6 +164,22 @@ func TestDaemonSmoke(t *testing.T) {
 	code, _, errOut = cli(t, "app", "list", "--api", base, "--token", "wrong")
 	if code != 1 || !strings.Contains(errOut, "HTTP 401") || !strings.Contains(errOut, "resultcode") {
 		t.Errorf("wrong token: exit %d stderr %q", code, errOut)
+	}
+
+	// The metrics of this daemon's own registry: wiring, SIP and API.
+	code, metrics := get(t, base+"/metrics")
+	if code != http.StatusOK {
+		t.Fatalf("/metrics = %d", code)
+	}
+	for _, want := range []string{
+		"xnum_draining 0",
+		"xnum_sip_active_calls 0",
+		`xnum_api_requests_total{path="/admin/v1/apps/{appKey}",resultcode="0"} 1`,
+		"go_goroutines",
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
 	}
 
 	if err := stop(); err != nil {
