@@ -141,9 +141,11 @@ func SafeHeaderValue(s string) bool {
 
 // SafeUser reports whether s may be placed as the user part of a SIP URI:
 // 1–256 characters of the RFC 3261 §25.1 user set (unreserved, user-unreserved
-// "&=+$,;?/" and %HH escapes), no escape that decodes to a control character.
+// "&=+$,;?/" and %HH escapes), no escape that decodes to a control character,
+// and no leading "/" (sipgo reads "sip://…" as hierarchical slashes and would
+// drop them).
 func SafeUser(s string) bool {
-	return len(s) > 0 && len(s) <= maxUserLen && userChars(s, false)
+	return len(s) > 0 && len(s) <= maxUserLen && s[0] != '/' && userChars(s, false)
 }
 
 // SafeToAnswer reports whether a response built from req with

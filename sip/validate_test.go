@@ -566,6 +566,9 @@ func TestSafeUser(t *testing.T) {
 		{"%", false},
 		{"%4", false},
 		{"%zz", false},
+		{"//a", false},
+		{"/a", false},
+		{"a/b", true},
 		{"张三", false},
 	}
 	for _, tt := range tests {
