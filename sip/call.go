@@ -40,6 +40,7 @@ type call struct {
 	cancelSent bool
 	bAckSent   bool
 	bQ850      int // Q.850 cause of B's Reason on its final failure
+	unasw      int // CDR fwdUnaswRsn when B's failure ended the attempt
 
 	// Mid-call.
 	mod     *modification   // relayed re-INVITE/UPDATE in progress

@@ -116,15 +116,12 @@ func (c *call) record() cdr.Record {
 		r.FailTime = r.CallEndTime
 	}
 	// fwdUnaswRsn: the Q.850 cause of a B leg that was placed but never
-	// answered: B's own Reason when it sent one, else the release's.
+	// answered: B's own (its Reason, else its status's row) when B's answer
+	// ended the attempt, else the release's (cancel, ring timeout).
 	if !t.fwdStart.IsZero() && t.fwdAnswer.IsZero() {
-		r.FwdUnaswRsn = c.bQ850
+		r.FwdUnaswRsn = c.unasw
 		if r.FwdUnaswRsn == 0 {
-			if c.bFinal >= 300 {
-				r.FwdUnaswRsn = c.s.d.Table.BFailure(c.bFinal, 0).Q850
-			} else {
-				r.FwdUnaswRsn = c.out.rel.Q850
-			}
+			r.FwdUnaswRsn = c.out.rel.Q850
 		}
 	}
 	return r

@@ -332,7 +332,12 @@ func (c *call) onBFailure(r *sip.Response) {
 	if c.aFinal != 0 || c.ended {
 		return // A was answered already (CANCEL, ring timeout): B's 487
 	}
-	c.finalToA(c.s.d.Table.BFailure(r.StatusCode, c.bQ850), relCallee, resultFailed)
+	rel := c.s.d.Table.BFailure(r.StatusCode, c.bQ850)
+	c.unasw = c.bQ850
+	if c.unasw == 0 {
+		c.unasw = rel.Q850
+	}
+	c.finalToA(rel, relCallee, resultFailed)
 }
 
 // onBDone: the B INVITE transaction ended without a final response (Timer B,

@@ -16,15 +16,10 @@ func (e *tenv) answer(o inviteOpt) (*tcall, *tdlg) {
 	e.t.Helper()
 	t := e.t
 	c := e.invite(e.A, o)
-	if r := nextRes(t, c.tx); r.StatusCode != 100 {
-		t.Fatalf("A got %d, want 100 Trying first", r.StatusCode)
-	}
 	in := e.B.expect(sip.INVITE)
 	bd := e.B.dialogOf(in, "btag-"+sip.GenerateTagN(8))
 	e.B.respond(in, 180, bd.localTag, "")
-	if r := nextRes(t, c.tx); r.StatusCode != 180 {
-		t.Fatalf("A got %d, want 180", r.StatusCode)
-	}
+	waitStatus(t, c.tx, 180)
 	e.B.respond(in, 200, bd.localTag, sdpAnswer)
 	if o.sdp != "" {
 		e.B.expect(sip.ACK)

@@ -460,6 +460,23 @@ func nextRes(t *testing.T, tx *sip.ClientTx) *sip.Response {
 	return nil
 }
 
+// waitStatus reads responses until one with status code; a final response
+// with another code fails the test. sipgo hands each received message to
+// its own goroutine, so a 100 and a 180 sent back to back may arrive in
+// either order: tests wait for what they need, not for an order.
+func waitStatus(t *testing.T, tx *sip.ClientTx, code int) *sip.Response {
+	t.Helper()
+	for {
+		r := nextRes(t, tx)
+		if r.StatusCode == code {
+			return r
+		}
+		if r.StatusCode >= 200 {
+			t.Fatalf("got %d, want %d", r.StatusCode, code)
+		}
+	}
+}
+
 // finalOf skips provisionals and returns the final response.
 func finalOf(t *testing.T, tx *sip.ClientTx) *sip.Response {
 	t.Helper()
@@ -479,6 +496,7 @@ type inviteOpt struct {
 	sdp      string // "" for a late offer
 	maxFwd   int    // 0 means 70; -1 means 0
 	extra    []sip.Header
+	tel      bool // Request-URI tel:user instead of sip:user@xnum
 }
 
 // tcall is A's call: the INVITE, its transaction and A's dialog.
@@ -496,6 +514,12 @@ func (e *tenv) invite(p *peer, o inviteOpt) *tcall {
 		localURI:  sip.Uri{Scheme: "sip", User: o.from, Host: "a-from.example"},
 		remoteURI: sip.Uri{Scheme: "sip", User: o.user, Host: "xnum.example"},
 		localTag:  "atag" + sip.GenerateTagN(10), target: ruri, seq: 100}
+	if o.tel {
+		ruri = sip.Uri{}
+		if err := sip.ParseUri("tel:"+o.user, &ruri); err != nil {
+			e.t.Fatal(err)
+		}
+	}
 	req := sip.NewRequest(sip.INVITE, ruri)
 	req.AppendHeader(p.via())
 	mf := sip.MaxForwardsHeader(70)
@@ -526,6 +550,9 @@ func (e *tenv) invite(p *peer, o inviteOpt) *tcall {
 		req.SetBody(nil)
 	}
 	p.prepare(req)
+	if o.tel {
+		req.SetDestination(e.srv.Addr())
+	}
 	return &tcall{tdlg: d, inv: req, tx: p.start(req)}
 }
 
