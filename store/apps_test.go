@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"sync"
 	"testing"
 
 	"github.com/xnum/xnum/routing"
@@ -268,5 +269,35 @@ func TestReopenAndSchema(t *testing.T) {
 	}
 	if _, err := Open(dir, Options{}); !errors.Is(err, ErrSchemaVersion) {
 		t.Fatalf("Open with schema 99: %v", err)
+	}
+}
+
+// A lookup that read Pebble before a change was acknowledged must not leave
+// its stale answer in the cache: the change's next reader sees the change.
+// The hook parks the lookup between its read and its cache store while the
+// app is frozen.
+func TestXNumberCacheNoStaleFill(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	seedApp(t, s, "a", xnum(1))
+	read, proceed := make(chan struct{}), make(chan struct{})
+	s.afterXRead = func() {
+		s.afterXRead = nil
+		close(read)
+		<-proceed
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if _, app, _, _ := s.XNumber(xnum(1)); app.Frozen {
+			t.Error("the parked lookup read after the freeze")
+		}
+	})
+	<-read
+	if err := s.SetFrozen("a", true); err != nil {
+		t.Fatal(err)
+	}
+	close(proceed)
+	wg.Wait()
+	if _, app, ok, err := s.XNumber(xnum(1)); err != nil || !ok || !app.Frozen {
+		t.Fatalf("after freeze: frozen=%v ok=%v err=%v", app.Frozen, ok, err)
 	}
 }

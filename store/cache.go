@@ -3,6 +3,7 @@ package store
 import (
 	"maps"
 	"sync"
+	"sync/atomic"
 
 	"github.com/xnum/xnum/routing"
 )
@@ -11,14 +12,19 @@ import (
 // INVITE (SPEC §3 step 1). Only positive answers are cached: dialled numbers
 // that are no X come from an unbounded space.
 //
-// A reader that missed reads Pebble and then stores its result only if no
-// invalidation happened in between (gen unchanged); every mutation of apps or
-// numbers bumps gen and clears the map after its commit and before it is
-// acknowledged. So an entry is never older than the last acknowledged change.
+// Lookups are lock-free. The cache is a generation: a map that is never
+// cleared, only replaced. A reader takes the current generation before it
+// reads Pebble and stores what it read into that same generation. Every
+// mutation of apps or numbers installs a fresh generation after its commit
+// and before it is acknowledged, so a reader that read old data can only
+// have stored it into a generation that is already gone, and a reader that
+// started after the swap reads the committed data.
 type xcache struct {
-	mu  sync.RWMutex
-	gen uint64
-	m   map[routing.Number]xentry
+	cur atomic.Pointer[xgen]
+}
+
+type xgen struct {
+	m sync.Map // routing.Number → xentry
 }
 
 type xentry struct {
@@ -26,29 +32,21 @@ type xentry struct {
 	app routing.App
 }
 
-func (c *xcache) init() { c.m = make(map[routing.Number]xentry) }
+func (c *xcache) init() { c.cur.Store(&xgen{}) }
 
-func (c *xcache) get(n routing.Number) (xentry, uint64, bool) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	e, ok := c.m[n]
-	return e, c.gen, ok
-}
-
-func (c *xcache) put(n routing.Number, e xentry, gen uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.gen == gen {
-		c.m[n] = e
+// get returns the cached entry and the generation it looked in, for put.
+func (c *xcache) get(n routing.Number) (xentry, *xgen, bool) {
+	g := c.cur.Load()
+	v, ok := g.m.Load(n)
+	if !ok {
+		return xentry{}, g, false
 	}
+	return v.(xentry), g, true
 }
 
-func (c *xcache) invalidate() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.gen++
-	clear(c.m)
-}
+func (g *xgen) put(n routing.Number, e xentry) { g.m.Store(n, e) }
+
+func (c *xcache) invalidate() { c.cur.Store(&xgen{}) }
 
 // cloneApp copies the one reference field of App so that callers never share
 // the cached map.

@@ -71,7 +71,7 @@ func (s *Store) QueryCDRs(f CDRFilter) ([]cdr.Record, int, error) {
 			}
 			var r cdr.Record
 			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("decode cdr %q: %w", it.Key(), err)
+				return fmt.Errorf("decode cdr %s: %w", safeKey(it.Key()), err)
 			}
 			if !f.match(r) {
 				continue

@@ -62,7 +62,7 @@ func (c *contents) load(r reader, bad func(string, ...any)) error {
 	c.expiry = map[pair]bool{}
 	decode := func(k, v []byte, into any) bool {
 		if err := json.Unmarshal(v, into); err != nil {
-			bad("undecodable %q: %v", k, err)
+			bad("undecodable %s: %v", safeKey(k), err)
 			return false
 		}
 		return true
@@ -74,7 +74,7 @@ func (c *contents) load(r reader, bad func(string, ...any)) error {
 			var a routing.App
 			if decode(k, v, &a) {
 				if a.Key != string(k[len(pfxApp):]) {
-					bad("app key %q holds app %q", k, a.Key)
+					bad("app key %s holds app %q", safeKey(k), a.Key)
 				}
 				c.apps[a.Key] = a
 			}
@@ -82,7 +82,7 @@ func (c *contents) load(r reader, bad func(string, ...any)) error {
 			var x routing.XNumber
 			if decode(k, v, &x) {
 				if string(x.Number) != string(k[len(pfxX):]) {
-					bad("x key %q holds %s", k, x.Number.Masked())
+					bad("x key %s holds %s", safeKey(k), x.Number.Masked())
 				}
 				c.xs[x.Number] = x
 			}
@@ -93,7 +93,7 @@ func (c *contents) load(r reader, bad func(string, ...any)) error {
 			var b routing.Binding
 			if decode(k, v, &b) {
 				if b.ID != string(k[len(pfxBinding):]) {
-					bad("binding key %q holds %s", k, b.ID)
+					bad("binding key %s holds %s", safeKey(k), b.ID)
 				}
 				c.bindings[b.ID] = b
 			}
@@ -108,16 +108,16 @@ func (c *contents) load(r reader, bad func(string, ...any)) error {
 		case bytes.HasPrefix(k, pfxExpiry):
 			t, id, ok := splitTimeKey(pfxExpiry, k)
 			if !ok {
-				bad("bad expiry key %q", k)
+				bad("bad expiry key %s", safeKey(k))
 			}
 			c.expiry[pair{fmt.Sprint(t.UnixNano()), id}] = true
 		case bytes.HasPrefix(k, pfxCDR):
 			var rec cdr.Record
 			if _, icid, ok := splitTimeKey(pfxCDR, k); !ok || !decode(k, v, &rec) || rec.ICID != icid {
-				bad("bad cdr %q", k)
+				bad("bad cdr %s", safeKey(k))
 			}
 		default:
-			bad("key %q in no family", k)
+			bad("key %s in no family", safeKey(k))
 		}
 		return nil
 	})

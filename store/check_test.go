@@ -57,3 +57,10 @@ func TestCheckIndexesDetects(t *testing.T) {
 		})
 	}
 }
+
+func TestSafeKeyMasksNumbers(t *testing.T) {
+	got := safeKey(partyKey("+8617000000001", "+8613812345678"))
+	if got != `"bp"/+86170******01/+86138******78` {
+		t.Fatalf("safeKey = %s", got)
+	}
+}

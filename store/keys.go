@@ -3,6 +3,8 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/xnum/xnum/routing"
@@ -142,4 +144,19 @@ func decodeCount(v []byte) uint64 {
 		return 0
 	}
 	return binary.BigEndian.Uint64(v)
+}
+
+// safeKey renders a key for errors and logs: parts that are numbers are
+// masked (logs never carry a full number), other bytes are quoted.
+func safeKey(k []byte) string {
+	parts := bytes.Split(k, []byte{sep})
+	out := make([]string, len(parts))
+	for i, p := range parts {
+		if len(p) > 0 && p[0] == '+' {
+			out[i] = routing.Mask(string(p))
+		} else {
+			out[i] = strconv.Quote(string(p))
+		}
+	}
+	return strings.Join(out, "/")
 }

@@ -119,13 +119,12 @@ func (s *Store) IsX(n routing.Number) (bool, error) {
 // XNumber implements routing.Lookup: the X and its app, ok=false when n is
 // no X of the platform. It is served from memory after the first call.
 func (s *Store) XNumber(n routing.Number) (routing.XNumber, routing.App, bool, error) {
-	if e, _, ok := s.cache.get(n); ok {
+	e, gen, ok := s.cache.get(n)
+	if ok {
 		return e.x, cloneApp(e.app), true, nil
 	}
-	var e xentry
 	var found bool
 	err := s.read(func() error {
-		_, gen, _ := s.cache.get(n)
 		x, ok, err := loadX(s.db, n)
 		if err != nil || !ok {
 			return err
@@ -138,7 +137,10 @@ func (s *Store) XNumber(n routing.Number) (routing.XNumber, routing.App, bool, e
 			return fmt.Errorf("%w: x %s names missing app", ErrInconsistent, n.Masked())
 		}
 		e, found = xentry{x: x, app: app}, true
-		s.cache.put(n, e, gen)
+		if s.afterXRead != nil {
+			s.afterXRead()
+		}
+		gen.put(n, e)
 		return nil
 	})
 	if err != nil || !found {

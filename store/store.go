@@ -63,6 +63,9 @@ type Store struct {
 	closed bool
 
 	cache xcache
+	// afterXRead, when set by a test, runs in XNumber between its Pebble
+	// read and its cache fill: the window the cache generations protect.
+	afterXRead func()
 }
 
 // Open opens (creating if needed) the store in dir.

@@ -42,7 +42,7 @@ func (s *Store) sweepOnce() (deleted, scanned int, err error) {
 		err := scanRange(t.b, pfxExpiry, hi, func(k, _ []byte) error {
 			_, id, ok := splitTimeKey(pfxExpiry, k)
 			if !ok {
-				return fmt.Errorf("%w: bad expiry key %q", ErrInconsistent, k)
+				return fmt.Errorf("%w: bad expiry key %s", ErrInconsistent, safeKey(k))
 			}
 			dues = append(dues, due{append([]byte(nil), k...), id})
 			if len(dues) == sweepBatch {

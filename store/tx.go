@@ -50,7 +50,7 @@ func getJSON(r reader, k []byte, v any) (bool, error) {
 		return false, err
 	}
 	if err := json.Unmarshal(data, v); err != nil {
-		return false, fmt.Errorf("decode %q: %w", k, err)
+		return false, fmt.Errorf("decode %s: %w", safeKey(k), err)
 	}
 	return true, nil
 }
