@@ -351,6 +351,33 @@ func (p *peer) expect(method sip.RequestMethod) srvReq {
 	}
 }
 
+// expectAll returns the next requests, one of each method in any order
+// (sipgo handles each message on its own goroutine, so an ACK and a BYE sent
+// in that order may surface in either).
+func (p *peer) expectAll(methods ...sip.RequestMethod) map[sip.RequestMethod]srvReq {
+	p.t.Helper()
+	want := map[sip.RequestMethod]bool{}
+	for _, m := range methods {
+		want[m] = true
+	}
+	got := map[sip.RequestMethod]srvReq{}
+	for len(got) < len(methods) {
+		select {
+		case r := <-p.reqs:
+			if !want[r.req.Method] || got[r.req.Method].req != nil {
+				p.t.Fatalf("%s: got %s, want %v", p.name, r.req.Method, methods)
+			}
+			if r.req.IsAck() {
+				r.tx.Terminate()
+			}
+			got[r.req.Method] = r
+		case <-time.After(waitFor):
+			p.t.Fatalf("%s: got %d of %v", p.name, len(got), methods)
+		}
+	}
+	return got
+}
+
 // respond answers a received request; tag is the To tag of the peer's
 // dialog ("" keeps what the request has or lets sipgo pick).
 func (p *peer) respond(r srvReq, status int, tag string, body string, hdrs ...sip.Header) *sip.Response {
@@ -594,4 +621,78 @@ func (p *peer) dialogOf(r srvReq, tag string) *tdlg {
 func goroutines() int {
 	runtime.GC()
 	return runtime.NumGoroutine()
+}
+
+// rawPeer is a bare UDP socket speaking SIP by hand, for what a sipgo UA
+// does on its own (a 100 Trying after 200 ms, answering CANCEL) and a test
+// must control.
+type rawPeer struct {
+	t    *testing.T
+	conn *net.UDPConn
+	msgs chan sip.Message
+}
+
+func newRawPeer(t *testing.T, host string) *rawPeer {
+	t.Helper()
+	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.ParseIP(host)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &rawPeer{t: t, conn: c, msgs: make(chan sip.Message, 256)}
+	go func() {
+		parser := sip.NewParser()
+		buf := make([]byte, 65535)
+		for {
+			n, from, err := c.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			m, err := parser.ParseSIP(append([]byte(nil), buf[:n]...))
+			if err != nil {
+				continue
+			}
+			m.SetSource(from.String())
+			r.msgs <- m
+		}
+	}()
+	t.Cleanup(func() { c.Close() })
+	return r
+}
+
+func (r *rawPeer) addr() string { return r.conn.LocalAddr().String() }
+
+// next returns the next request of method, skipping others (retransmissions).
+func (r *rawPeer) next(method sip.RequestMethod) *sip.Request {
+	r.t.Helper()
+	deadline := time.After(waitFor)
+	for {
+		select {
+		case m := <-r.msgs:
+			if req, ok := m.(*sip.Request); ok && req.Method == method {
+				return req
+			}
+		case <-deadline:
+			r.t.Fatalf("raw peer: no %s", method)
+			return nil
+		}
+	}
+}
+
+// respond answers req straight to where it came from.
+func (r *rawPeer) respond(req *sip.Request, status int, tag string) {
+	r.t.Helper()
+	res := sip.NewResponseFromRequest(req, status, "Raw "+strconv.Itoa(status), nil)
+	if tag != "" {
+		res.To().Params.Add("tag", tag)
+	}
+	if status > 100 && status < 300 {
+		res.AppendHeader(&sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "raw", Host: r.conn.LocalAddr().(*net.UDPAddr).IP.String(), Port: r.conn.LocalAddr().(*net.UDPAddr).Port}})
+	}
+	to, err := net.ResolveUDPAddr("udp", req.Source())
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	if _, err := r.conn.WriteTo([]byte(res.String()), to); err != nil {
+		r.t.Fatal(err)
+	}
 }
