@@ -117,6 +117,8 @@ udp_bound() { # ip port
 	grep -q " $hex " /proc/net/udp
 }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# machine_ticks: "busy total" jiffies of all CPUs from /proc/stat.
+machine_ticks() { awk '/^cpu /{t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t}' /proc/stat; }
 
 echo "bench: starting xnum ($BIN) on $XNUM_IP:$SIP_PORT, trunk $TRUNK_IP:$TRUNK_PORT"
 "$BIN" serve --config "$WORK/xnum.yaml" >"$WORK/xnum.log" 2>&1 &
@@ -137,8 +139,10 @@ run_step() {
 	local label=$1 target=$2 rate=$3 secs=$4
 	local calls=$((rate * secs)) dir="$WORK/$label-$rate"
 	mkdir -p "$dir"
-	local t0 t1 c0 c1
+	local t0 t1 c0 c1 u0 u1 m0 m1
 	c0=$(cpu_ticks "$XPID")
+	u0=$(cpu_ticks "$UPID")
+	m0=$(machine_ticks)
 	t0=$(date +%s.%N)
 	(cd "$dir" && sipp "$target" -sf "$SCEN/bench_uac.xml" -inf "$SCEN/bench_calls.csv" \
 		-i "$CALLER_IP" -bind_local -ci "$CALLER_IP" -mi "$NET.12" -nostdin \
@@ -148,6 +152,10 @@ run_step() {
 		-trace_err -error_file errors.log >screen.log 2>&1)
 	t1=$(date +%s.%N)
 	c1=$(cpu_ticks "$XPID")
+	u1=$(cpu_ticks "$UPID")
+	m1=$(machine_ticks)
+	MACHINE_PCT=$(echo "$m0 $m1" | awk -v n="$(nproc)" '{b = $3 - $1; t = $4 - $2; printf "%.0f", (t > 0 ? 100 * n * b / t : 0)}')
+	UAS_PCT=$(awk -v d="$((u1 - u0))" -v hz="$CLK_TCK" -v w="$(echo "$t0 $t1" | awk '{print $2 - $1}')" 'BEGIN{printf "%.0f", (w > 0 ? 100 * d / hz / w : 0)}')
 	local stats
 	stats=$(awk -F';' 'NR==1{for(i=1;i<=NF;i++) col[$i]=i; next} {last=$0}
 		END{split(last,v,";"); printf "%d %d %d %.1f %d", v[col["TotalCallCreated"]], v[col["SuccessfulCall(C)"]],
@@ -171,10 +179,15 @@ run_step() {
 	if awk -v ok="$ok" -v n="$calls" -v off="$OFFERED" -v r="$rate" 'BEGIN{exit !(n > 0 && ok * 1000 >= n * 999 && off >= 0.95 * r)}'; then
 		CLEAN=1
 	fi
-	printf '  %-6s %5d cps | offered %7.1f/s  completed %5s/s | ok %6s%% (%d failed, %d retrans) | INVITE→200 p50 %5s ms p99 %5s ms | xnum CPU %s ms/call (%s%% of a core)%s\n' \
-		"$label" "$rate" "$OFFERED" "$COMPLETED" "$OK_PCT" "$failed" "$rretx" "$P50" "$P99" "$CPU_MS" "$CPU_PCT" \
+	printf '  %-6s %5d cps | offered %7.1f/s  completed %5s/s | ok %6s%% (%d failed, %d retrans) | INVITE→200 p50 %5s ms p99 %5s ms | xnum CPU %s ms/call (%s%% of a core) | callee SIPp %s%%, machine %s%% of %d00%%%s\n' \
+		"$label" "$rate" "$OFFERED" "$COMPLETED" "$OK_PCT" "$failed" "$rretx" "$P50" "$P99" "$CPU_MS" "$CPU_PCT" "$UAS_PCT" "$MACHINE_PCT" "$(nproc)" \
 		"$([ "$CLEAN" = 1 ] && echo '' || echo '  ← below 99.9% or rate not reached')"
 }
+
+# Other work on the box skews every figure: say how busy it was before we began.
+read -r b0 t0 <<<"$(machine_ticks)"; sleep 1; read -r b1 t1 <<<"$(machine_ticks)"
+IDLE_BUSY=$(awk -v b="$((b1 - b0))" -v t="$((t1 - t0))" -v n="$(nproc)" 'BEGIN{printf "%.0f", (t > 0 ? 100 * n * b / t : 0)}')
+echo "bench: machine busy ${IDLE_BUSY}% of $(nproc)00% before the load (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 
 n_rates=$(wc -w <<<"$RATES")
 echo "bench: warm-up and CPU per call at a fixed $CPU_RATE calls/s for ${STEP}s"
@@ -211,4 +224,5 @@ echo "  ceiling SIPp → SIPp: $CEIL calls/s clean"
 if [ "$CEIL" -gt 0 ]; then
 	awk -v b="$BEST" -v c="$CEIL" 'BEGIN{printf "  ratio xnum / direct: %.2f\n", b / c}'
 fi
+echo "  machine busy ${IDLE_BUSY}% of $(nproc)00% before the load: figures are only comparable on an otherwise idle machine"
 echo "  (response times are SIPp's, whose clock ticks in steps of a few ms here: read p50 0 as < 1 tick)"
