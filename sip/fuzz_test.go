@@ -26,9 +26,9 @@ func FuzzCheckRequest(f *testing.F) {
 		}
 		f.Add(data)
 	}
-	f.Add(wire(invite, baseInvite(), testSDP))
-	f.Add(wire(invite, baseInvite().add("Require: 100rel, timer"), testSDP))
-	f.Add(wire("OPTIONS sip:xnum.example SIP/2.0", baseOptions(), ""))
+	f.Add(vWire(vInviteLine, vInvite(), vSDP))
+	f.Add(vWire(vInviteLine, vInvite().add("Require: 100rel, timer"), vSDP))
+	f.Add(vWire("OPTIONS sip:xnum.example SIP/2.0", vOptions(), ""))
 	statuses := map[int]bool{400: true, 406: true, 415: true, 416: true, 420: true, 483: true, 505: true, 513: true}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		msg, err := sip.NewParser().ParseSIP(data)
@@ -48,7 +48,7 @@ func FuzzCheckRequest(f *testing.F) {
 			if !safe {
 				t.Fatal("accepted but not safe to answer")
 			}
-			assertAllSafe(t, req)
+			vAssertSafe(t, req)
 			return
 		}
 		if !statuses[status] {
@@ -87,8 +87,8 @@ func FuzzSafeHeaderValue(f *testing.F) {
 			t.Fatalf("SafeHeaderValue(%q) = %v, want %v", s, got, want)
 		}
 		if want {
-			h := baseOptions().add("X-Probe: " + s)
-			req := parseRequest(t, wire("OPTIONS sip:xnum.example SIP/2.0", h, ""))
+			h := vOptions().add("X-Probe: " + s)
+			req := vParse(t, vWire("OPTIONS sip:xnum.example SIP/2.0", h, ""))
 			if n := len(req.Headers()); n != len(h)+1 {
 				t.Fatalf("value %q gave %d headers, want %d", s, n, len(h)+1)
 			}

@@ -113,7 +113,7 @@ func TestTorture(t *testing.T) {
 				if !ok {
 					t.Fatalf("want ok, got %d %q", status, reason)
 				}
-				assertAllSafe(t, req)
+				vAssertSafe(t, req)
 				return
 			}
 			want, err := strconv.Atoi(r.expect)
@@ -123,15 +123,15 @@ func TestTorture(t *testing.T) {
 			if ok || status != want {
 				t.Fatalf("want %d, got ok=%v %d %q", want, ok, status, reason)
 			}
-			if strings.HasPrefix(r.file, "valid/") && !strings.Contains(rowNote(t, r.file), "deviation") {
+			if strings.HasPrefix(r.file, "valid/") && !strings.Contains(tortureNote(t, r.file), "deviation") {
 				t.Fatalf("%s is valid per RFC 4475 but refused without a documented deviation", r.file)
 			}
-			assertExtra(t, status, extra)
+			vAssertExtra(t, status, extra)
 		})
 	}
 }
 
-func rowNote(t *testing.T, file string) string {
+func tortureNote(t *testing.T, file string) string {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", "torture", "README.md"))
 	if err != nil {
@@ -146,9 +146,9 @@ func rowNote(t *testing.T, file string) string {
 	return ""
 }
 
-// assertExtra: 420 must say what is unsupported, 415 what is accepted, and
+// vAssertExtra: 420 must say what is unsupported, 415 what is accepted, and
 // every extra header must be safe to send.
-func assertExtra(t *testing.T, status int, extra []sip.Header) {
+func vAssertExtra(t *testing.T, status int, extra []sip.Header) {
 	t.Helper()
 	names := map[string]string{}
 	for _, h := range extra {
@@ -173,8 +173,8 @@ func assertExtra(t *testing.T, status int, extra []sip.Header) {
 	}
 }
 
-// assertAllSafe: an accepted request carries no value unsafe to echo.
-func assertAllSafe(t testing.TB, req *sip.Request) {
+// vAssertSafe: an accepted request carries no value unsafe to echo.
+func vAssertSafe(t testing.TB, req *sip.Request) {
 	t.Helper()
 	for _, h := range req.Headers() {
 		if !SafeHeaderValue(h.Value()) {
@@ -189,11 +189,11 @@ func assertAllSafe(t testing.TB, req *sip.Request) {
 	}
 }
 
-// hdrs is a header section under construction, one "Name: value" per line.
-type hdrs []string
+// vHdrs is a header section under construction, one "Name: value" per line.
+type vHdrs []string
 
-func baseInvite() hdrs {
-	return hdrs{
+func vInvite() vHdrs {
+	return vHdrs{
 		"Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-abc123",
 		"Max-Forwards: 70",
 		"From: <sip:+8613800000001@192.0.2.10>;tag=a1",
@@ -205,8 +205,8 @@ func baseInvite() hdrs {
 	}
 }
 
-func baseOptions() hdrs {
-	return hdrs{
+func vOptions() vHdrs {
+	return vHdrs{
 		"Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-opt1",
 		"Max-Forwards: 70",
 		"From: <sip:probe@192.0.2.10>;tag=o1",
@@ -218,8 +218,8 @@ func baseOptions() hdrs {
 
 // set replaces every field called name (case-insensitive) by line, or
 // appends line when there is none; an empty line deletes them.
-func (h hdrs) set(name, line string) hdrs {
-	out := make(hdrs, 0, len(h)+1)
+func (h vHdrs) set(name, line string) vHdrs {
+	out := make(vHdrs, 0, len(h)+1)
 	done := false
 	for _, l := range h {
 		n, _, _ := strings.Cut(l, ":")
@@ -238,12 +238,12 @@ func (h hdrs) set(name, line string) hdrs {
 	return out
 }
 
-func (h hdrs) add(lines ...string) hdrs { return append(append(hdrs{}, h...), lines...) }
+func (h vHdrs) add(lines ...string) vHdrs { return append(append(vHdrs{}, h...), lines...) }
 
-const testSDP = "v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
+const vSDP = "v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
 
 // wire renders a message, adding Content-Length unless h has one.
-func wire(start string, h hdrs, body string) []byte {
+func vWire(start string, h vHdrs, body string) []byte {
 	var b strings.Builder
 	b.WriteString(start + "\r\n")
 	hasCL := false
@@ -261,7 +261,7 @@ func wire(start string, h hdrs, body string) []byte {
 	return []byte(b.String())
 }
 
-func parseRequest(t testing.TB, data []byte) *sip.Request {
+func vParse(t testing.TB, data []byte) *sip.Request {
 	t.Helper()
 	msg, err := sip.NewParser().ParseSIP(data)
 	if err != nil {
@@ -274,12 +274,12 @@ func parseRequest(t testing.TB, data []byte) *sip.Request {
 	return req
 }
 
-const invite = "INVITE sip:+8617000000001@xnum.example SIP/2.0"
+const vInviteLine = "INVITE sip:+8617000000001@xnum.example SIP/2.0"
 
 // TestCheckRequest: one row per rule, on messages parsed by sipgo.
 func TestCheckRequest(t *testing.T) {
 	long := strings.Repeat("a", MaxHeaderValueLen+1)
-	manyVias := baseInvite()
+	manyVias := vInvite()
 	for i := range maxSameHeader {
 		manyVias = manyVias.add("Via: SIP/2.0/UDP hop" + strconv.Itoa(i) + ".example;branch=z9hG4bK-h" + strconv.Itoa(i))
 	}
@@ -289,101 +289,101 @@ func TestCheckRequest(t *testing.T) {
 		status int // 0: ok
 		extra  string
 	}{
-		{"plain INVITE", wire(invite, baseInvite(), testSDP), 0, ""},
-		{"INVITE without body", wire(invite, baseInvite().set("Content-Type", ""), ""), 0, ""},
-		{"OPTIONS", wire("OPTIONS sip:xnum.example SIP/2.0", baseOptions(), ""), 0, ""},
-		{"tel Request-URI", wire("INVITE tel:+8617000000001 SIP/2.0", baseInvite(), testSDP), 0, ""},
-		{"IPv6 hosts", wire("INVITE sip:+8617000000001@[2001:db8::1]:5060 SIP/2.0",
-			baseInvite().set("Via", "Via: SIP/2.0/UDP [2001:db8::10]:5060;branch=z9hG4bK-v6"), testSDP), 0, ""},
-		{"lower-case version", wire("INVITE sip:+8617000000001@xnum.example sip/2.0", baseInvite(), testSDP), 0, ""},
-		{"compact forms", wire(invite, hdrs{
+		{"plain INVITE", vWire(vInviteLine, vInvite(), vSDP), 0, ""},
+		{"INVITE without body", vWire(vInviteLine, vInvite().set("Content-Type", ""), ""), 0, ""},
+		{"OPTIONS", vWire("OPTIONS sip:xnum.example SIP/2.0", vOptions(), ""), 0, ""},
+		{"tel Request-URI", vWire("INVITE tel:+8617000000001 SIP/2.0", vInvite(), vSDP), 0, ""},
+		{"IPv6 hosts", vWire("INVITE sip:+8617000000001@[2001:db8::1]:5060 SIP/2.0",
+			vInvite().set("Via", "Via: SIP/2.0/UDP [2001:db8::10]:5060;branch=z9hG4bK-v6"), vSDP), 0, ""},
+		{"lower-case version", vWire("INVITE sip:+8617000000001@xnum.example sip/2.0", vInvite(), vSDP), 0, ""},
+		{"compact forms", vWire(vInviteLine, vHdrs{
 			"v: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK-c1", "Max-Forwards: 70", "f: <sip:a@192.0.2.10>;tag=x",
 			"t: <sip:b@xnum.example>", "i: c1@192.0.2.10", "CSeq: 1 INVITE", "m: <sip:a@192.0.2.10>", "c: application/sdp",
-		}, testSDP), 0, ""},
-		{"RFC 2543 Via without branch", wire(invite, baseInvite().set("Via", "Via: SIP/2.0/UDP 192.0.2.10"), testSDP), 0, ""},
-		{"Content-Type with parameters", wire(invite, baseInvite().set("Content-Type", "Content-Type: Application/SDP; charset=utf-8"), testSDP), 0, ""},
-		{"Accept allowing SDP", wire(invite, baseInvite().add("Accept: application/sdp, application/isup"), testSDP), 0, ""},
-		{"Accept wildcard", wire(invite, baseInvite().add("Accept: */*"), testSDP), 0, ""},
-		{"Require on CANCEL ignored", wire("CANCEL sip:+8617000000001@xnum.example SIP/2.0",
-			baseInvite().set("CSeq", "CSeq: 1 CANCEL").set("Content-Type", "").add("Require: 100rel"), ""), 0, ""},
-		{"ACK without Max-Forwards", wire("ACK sip:+8617000000001@xnum.example SIP/2.0",
-			baseInvite().set("CSeq", "CSeq: 1 ACK").set("Max-Forwards", "").set("Content-Type", "").set("Contact", ""), ""), 0, ""},
-		{"Date in GMT", wire(invite, baseInvite().add("Date: Sat, 13 Nov 2010 23:29:00 GMT"), testSDP), 0, ""},
-		{"Expires", wire(invite, baseInvite().add("Expires: 4294967295"), testSDP), 0, ""},
-		{"quoted and host parameters", wire(invite, baseInvite().set("Contact", `Contact: "A" <sip:a@192.0.2.10>;+sip.instance="<urn:uuid:1>";q=0.5`).
-			set("Via", "Via: SIP/2.0/UDP 192.0.2.10;received=2001:db8::1;rport;branch=z9hG4bK-q"), testSDP), 0, ""},
-		{"display name and UTF-8 value", wire(invite, baseInvite().set("From", `From: "张三" <sip:+8613800000001@192.0.2.10>;tag=a1`).add("Subject: 你好"), testSDP), 0, ""},
-		{"Max-Forwards 0 on OPTIONS", wire("OPTIONS sip:xnum.example SIP/2.0", baseOptions().set("Max-Forwards", "Max-Forwards: 0"), ""), 0, ""},
-		{"Max-Forwards 0 on re-INVITE", wire(invite, baseInvite().set("To", "To: <sip:+8617000000001@xnum.example>;tag=b1").set("Max-Forwards", "Max-Forwards: 0"), testSDP), 0, ""},
-		{"Max-Forwards 255", wire(invite, baseInvite().set("Max-Forwards", "Max-Forwards: 255"), testSDP), 0, ""},
+		}, vSDP), 0, ""},
+		{"RFC 2543 Via without branch", vWire(vInviteLine, vInvite().set("Via", "Via: SIP/2.0/UDP 192.0.2.10"), vSDP), 0, ""},
+		{"Content-Type with parameters", vWire(vInviteLine, vInvite().set("Content-Type", "Content-Type: Application/SDP; charset=utf-8"), vSDP), 0, ""},
+		{"Accept allowing SDP", vWire(vInviteLine, vInvite().add("Accept: application/sdp, application/isup"), vSDP), 0, ""},
+		{"Accept wildcard", vWire(vInviteLine, vInvite().add("Accept: */*"), vSDP), 0, ""},
+		{"Require on CANCEL ignored", vWire("CANCEL sip:+8617000000001@xnum.example SIP/2.0",
+			vInvite().set("CSeq", "CSeq: 1 CANCEL").set("Content-Type", "").add("Require: 100rel"), ""), 0, ""},
+		{"ACK without Max-Forwards", vWire("ACK sip:+8617000000001@xnum.example SIP/2.0",
+			vInvite().set("CSeq", "CSeq: 1 ACK").set("Max-Forwards", "").set("Content-Type", "").set("Contact", ""), ""), 0, ""},
+		{"Date in GMT", vWire(vInviteLine, vInvite().add("Date: Sat, 13 Nov 2010 23:29:00 GMT"), vSDP), 0, ""},
+		{"Expires", vWire(vInviteLine, vInvite().add("Expires: 4294967295"), vSDP), 0, ""},
+		{"quoted and host parameters", vWire(vInviteLine, vInvite().set("Contact", `Contact: "A" <sip:a@192.0.2.10>;+sip.instance="<urn:uuid:1>";q=0.5`).
+			set("Via", "Via: SIP/2.0/UDP 192.0.2.10;received=2001:db8::1;rport;branch=z9hG4bK-q"), vSDP), 0, ""},
+		{"display name and UTF-8 value", vWire(vInviteLine, vInvite().set("From", `From: "张三" <sip:+8613800000001@192.0.2.10>;tag=a1`).add("Subject: 你好"), vSDP), 0, ""},
+		{"Max-Forwards 0 on OPTIONS", vWire("OPTIONS sip:xnum.example SIP/2.0", vOptions().set("Max-Forwards", "Max-Forwards: 0"), ""), 0, ""},
+		{"Max-Forwards 0 on re-INVITE", vWire(vInviteLine, vInvite().set("To", "To: <sip:+8617000000001@xnum.example>;tag=b1").set("Max-Forwards", "Max-Forwards: 0"), vSDP), 0, ""},
+		{"Max-Forwards 255", vWire(vInviteLine, vInvite().set("Max-Forwards", "Max-Forwards: 255"), vSDP), 0, ""},
 
-		{"SIP/3.0", wire("INVITE sip:+8617000000001@xnum.example SIP/3.0", baseInvite(), testSDP), 505, ""},
-		{"version not SIP", wire("INVITE sip:+8617000000001@xnum.example SIPx2.0", baseInvite(), testSDP), 400, ""},
-		{"missing Call-ID", wire(invite, baseInvite().set("Call-ID", ""), testSDP), 400, ""},
-		{"missing From", wire(invite, baseInvite().set("From", ""), testSDP), 400, ""},
-		{"missing To", wire(invite, baseInvite().set("To", ""), testSDP), 400, ""},
-		{"missing Max-Forwards on INVITE", wire(invite, baseInvite().set("Max-Forwards", ""), testSDP), 400, ""},
-		{"missing Contact on INVITE", wire(invite, baseInvite().set("Contact", ""), testSDP), 400, ""},
-		{"two Contacts on INVITE", wire(invite, baseInvite().add("Contact: <sip:other@192.0.2.11>"), testSDP), 400, ""},
-		{"wildcard Contact on INVITE", wire(invite, baseInvite().set("Contact", "Contact: *"), testSDP), 400, ""},
-		{"tel Contact on INVITE", wire(invite, baseInvite().set("Contact", "Contact: <tel:+8613800000001>"), testSDP), 400, ""},
-		{"two From", wire(invite, baseInvite().add("From: <sip:x@192.0.2.10>;tag=b"), testSDP), 400, ""},
-		{"To list", wire(invite, baseInvite().set("To", "To: <sip:a@xnum.example>, <sip:b@xnum.example>"), testSDP), 400, ""},
-		{"two Call-IDs", wire(invite, baseInvite().add("i: other@192.0.2.10"), testSDP), 400, ""},
-		{"two Max-Forwards", wire(invite, baseInvite().add("Max-Forwards: 69"), testSDP), 400, ""},
-		{"two Content-Types", wire(invite, baseInvite().add("c: application/sdp"), testSDP), 400, ""},
-		{"Call-ID with space", wire(invite, baseInvite().set("Call-ID", "Call-ID: a b@c"), testSDP), 400, ""},
-		{"CSeq method mismatch", wire(invite, baseInvite().set("CSeq", "CSeq: 1 BYE"), testSDP), 400, ""},
-		{"method not a token", wire("INV<ITE sip:+8617000000001@xnum.example SIP/2.0", baseInvite().set("CSeq", "CSeq: 1 INV<ITE"), testSDP), 400, ""},
-		{"From without tag", wire(invite, baseInvite().set("From", "From: <sip:+8613800000001@192.0.2.10>"), testSDP), 400, ""},
-		{"From tag not a token", wire(invite, baseInvite().set("From", `From: <sip:a@192.0.2.10>;tag="x y"`), testSDP), 400, ""},
-		{"From host invalid", wire(invite, baseInvite().set("From", "From: <sip:a@bad_host!>;tag=a1"), testSDP), 400, ""},
-		{"From user invalid", wire(invite, baseInvite().set("From", "From: <sip:a\"b@192.0.2.10>;tag=a1"), testSDP), 400, ""},
-		{"From with URI headers", wire(invite, baseInvite().set("From", "From: <sip:a@192.0.2.10?Subject=x>;tag=a1"), testSDP), 400, ""},
-		{"To list after a tag", wire(invite, baseInvite().set("To", "To: <sip:a@xnum.example>;tag=1, <sip:b@xnum.example>"), testSDP), 400, ""},
-		{"To parameter not a token", wire(invite, baseInvite().set("To", "To: <sip:a@xnum.example>;a<b=1"), testSDP), 400, ""},
-		{"Contact parameter value bad", wire(invite, baseInvite().set("Contact", "Contact: <sip:a@192.0.2.10>;expires=1 2"), testSDP), 400, ""},
-		{"To without host", wire(invite, baseInvite().set("To", "To: <sip:user@>"), testSDP), 400, ""},
-		{"Contact with URI headers", wire(invite, baseInvite().set("Contact", "Contact: <sip:a@192.0.2.10?Route=x>"), testSDP), 400, ""},
-		{"Request-URI user invalid", wire("INVITE sip:a{b@xnum.example SIP/2.0", baseInvite(), testSDP), 400, ""},
-		{"Request-URI port out of range", wire("INVITE sip:a@xnum.example:70000 SIP/2.0", baseInvite(), testSDP), 400, ""},
-		{"Via bare magic cookie", wire(invite, baseInvite().set("Via", "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK"), testSDP), 400, ""},
-		{"Via empty branch", wire(invite, baseInvite().set("Via", "Via: SIP/2.0/UDP 192.0.2.10;branch="), testSDP), 400, ""},
-		{"Via without sent-by", wire(invite, baseInvite().set("Via", "Via: SIP/2.0/UDP ;branch=z9hG4bK-x"), testSDP), 400, ""},
-		{"Via bad host", wire(invite, baseInvite().set("Via", "Via: SIP/2.0/UDP -host-;branch=z9hG4bK-x"), testSDP), 400, ""},
-		{"Via SIP/1.0", wire(invite, baseInvite().set("Via", "Via: SIP/1.0/UDP 192.0.2.10;branch=z9hG4bK-x"), testSDP), 400, ""},
-		{"LF in a value", wire(invite, baseInvite().add("Subject: hi\nX-Injected: yes"), testSDP), 400, ""},
-		{"NUL in a value", wire(invite, baseInvite().add("Subject: a\x00b"), testSDP), 400, ""},
-		{"ESC in a value", wire(invite, baseInvite().add("Subject: a\x1bb"), testSDP), 400, ""},
-		{"DEL in a value", wire(invite, baseInvite().add("Subject: a\x7fb"), testSDP), 400, ""},
-		{"LF in Call-ID", wire(invite, baseInvite().set("Call-ID", "Call-ID: abc\nX-Injected: yes"), testSDP), 400, ""},
-		{"header name with space", wire(invite, baseInvite().add("X Bad: 1"), testSDP), 400, ""},
-		{"Max-Forwards 256", wire(invite, baseInvite().set("Max-Forwards", "Max-Forwards: 256"), testSDP), 400, ""},
-		{"Date not GMT", wire(invite, baseInvite().add("Date: Sat, 13 Nov 2010 23:29:00 CST"), testSDP), 400, ""},
-		{"Date garbage", wire(invite, baseInvite().add("Date: yesterday"), testSDP), 400, ""},
-		{"Expires too large", wire(invite, baseInvite().add("Expires: 4294967296"), testSDP), 400, ""},
-		{"body without Content-Type", wire(invite, baseInvite().set("Content-Type", ""), testSDP), 400, ""},
-		{"Require tag not a token", wire(invite, baseInvite().add("Require: a<b"), testSDP), 400, ""},
+		{"SIP/3.0", vWire("INVITE sip:+8617000000001@xnum.example SIP/3.0", vInvite(), vSDP), 505, ""},
+		{"version not SIP", vWire("INVITE sip:+8617000000001@xnum.example SIPx2.0", vInvite(), vSDP), 400, ""},
+		{"missing Call-ID", vWire(vInviteLine, vInvite().set("Call-ID", ""), vSDP), 400, ""},
+		{"missing From", vWire(vInviteLine, vInvite().set("From", ""), vSDP), 400, ""},
+		{"missing To", vWire(vInviteLine, vInvite().set("To", ""), vSDP), 400, ""},
+		{"missing Max-Forwards on INVITE", vWire(vInviteLine, vInvite().set("Max-Forwards", ""), vSDP), 400, ""},
+		{"missing Contact on INVITE", vWire(vInviteLine, vInvite().set("Contact", ""), vSDP), 400, ""},
+		{"two Contacts on INVITE", vWire(vInviteLine, vInvite().add("Contact: <sip:other@192.0.2.11>"), vSDP), 400, ""},
+		{"wildcard Contact on INVITE", vWire(vInviteLine, vInvite().set("Contact", "Contact: *"), vSDP), 400, ""},
+		{"tel Contact on INVITE", vWire(vInviteLine, vInvite().set("Contact", "Contact: <tel:+8613800000001>"), vSDP), 400, ""},
+		{"two From", vWire(vInviteLine, vInvite().add("From: <sip:x@192.0.2.10>;tag=b"), vSDP), 400, ""},
+		{"To list", vWire(vInviteLine, vInvite().set("To", "To: <sip:a@xnum.example>, <sip:b@xnum.example>"), vSDP), 400, ""},
+		{"two Call-IDs", vWire(vInviteLine, vInvite().add("i: other@192.0.2.10"), vSDP), 400, ""},
+		{"two Max-Forwards", vWire(vInviteLine, vInvite().add("Max-Forwards: 69"), vSDP), 400, ""},
+		{"two Content-Types", vWire(vInviteLine, vInvite().add("c: application/sdp"), vSDP), 400, ""},
+		{"Call-ID with space", vWire(vInviteLine, vInvite().set("Call-ID", "Call-ID: a b@c"), vSDP), 400, ""},
+		{"CSeq method mismatch", vWire(vInviteLine, vInvite().set("CSeq", "CSeq: 1 BYE"), vSDP), 400, ""},
+		{"method not a token", vWire("INV<ITE sip:+8617000000001@xnum.example SIP/2.0", vInvite().set("CSeq", "CSeq: 1 INV<ITE"), vSDP), 400, ""},
+		{"From without tag", vWire(vInviteLine, vInvite().set("From", "From: <sip:+8613800000001@192.0.2.10>"), vSDP), 400, ""},
+		{"From tag not a token", vWire(vInviteLine, vInvite().set("From", `From: <sip:a@192.0.2.10>;tag="x y"`), vSDP), 400, ""},
+		{"From host invalid", vWire(vInviteLine, vInvite().set("From", "From: <sip:a@bad_host!>;tag=a1"), vSDP), 400, ""},
+		{"From user invalid", vWire(vInviteLine, vInvite().set("From", "From: <sip:a\"b@192.0.2.10>;tag=a1"), vSDP), 400, ""},
+		{"From with URI headers", vWire(vInviteLine, vInvite().set("From", "From: <sip:a@192.0.2.10?Subject=x>;tag=a1"), vSDP), 400, ""},
+		{"To list after a tag", vWire(vInviteLine, vInvite().set("To", "To: <sip:a@xnum.example>;tag=1, <sip:b@xnum.example>"), vSDP), 400, ""},
+		{"To parameter not a token", vWire(vInviteLine, vInvite().set("To", "To: <sip:a@xnum.example>;a<b=1"), vSDP), 400, ""},
+		{"Contact parameter value bad", vWire(vInviteLine, vInvite().set("Contact", "Contact: <sip:a@192.0.2.10>;expires=1 2"), vSDP), 400, ""},
+		{"To without host", vWire(vInviteLine, vInvite().set("To", "To: <sip:user@>"), vSDP), 400, ""},
+		{"Contact with URI headers", vWire(vInviteLine, vInvite().set("Contact", "Contact: <sip:a@192.0.2.10?Route=x>"), vSDP), 400, ""},
+		{"Request-URI user invalid", vWire("INVITE sip:a{b@xnum.example SIP/2.0", vInvite(), vSDP), 400, ""},
+		{"Request-URI port out of range", vWire("INVITE sip:a@xnum.example:70000 SIP/2.0", vInvite(), vSDP), 400, ""},
+		{"Via bare magic cookie", vWire(vInviteLine, vInvite().set("Via", "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK"), vSDP), 400, ""},
+		{"Via empty branch", vWire(vInviteLine, vInvite().set("Via", "Via: SIP/2.0/UDP 192.0.2.10;branch="), vSDP), 400, ""},
+		{"Via without sent-by", vWire(vInviteLine, vInvite().set("Via", "Via: SIP/2.0/UDP ;branch=z9hG4bK-x"), vSDP), 400, ""},
+		{"Via bad host", vWire(vInviteLine, vInvite().set("Via", "Via: SIP/2.0/UDP -host-;branch=z9hG4bK-x"), vSDP), 400, ""},
+		{"Via SIP/1.0", vWire(vInviteLine, vInvite().set("Via", "Via: SIP/1.0/UDP 192.0.2.10;branch=z9hG4bK-x"), vSDP), 400, ""},
+		{"LF in a value", vWire(vInviteLine, vInvite().add("Subject: hi\nX-Injected: yes"), vSDP), 400, ""},
+		{"NUL in a value", vWire(vInviteLine, vInvite().add("Subject: a\x00b"), vSDP), 400, ""},
+		{"ESC in a value", vWire(vInviteLine, vInvite().add("Subject: a\x1bb"), vSDP), 400, ""},
+		{"DEL in a value", vWire(vInviteLine, vInvite().add("Subject: a\x7fb"), vSDP), 400, ""},
+		{"LF in Call-ID", vWire(vInviteLine, vInvite().set("Call-ID", "Call-ID: abc\nX-Injected: yes"), vSDP), 400, ""},
+		{"header name with space", vWire(vInviteLine, vInvite().add("X Bad: 1"), vSDP), 400, ""},
+		{"Max-Forwards 256", vWire(vInviteLine, vInvite().set("Max-Forwards", "Max-Forwards: 256"), vSDP), 400, ""},
+		{"Date not GMT", vWire(vInviteLine, vInvite().add("Date: Sat, 13 Nov 2010 23:29:00 CST"), vSDP), 400, ""},
+		{"Date garbage", vWire(vInviteLine, vInvite().add("Date: yesterday"), vSDP), 400, ""},
+		{"Expires too large", vWire(vInviteLine, vInvite().add("Expires: 4294967296"), vSDP), 400, ""},
+		{"body without Content-Type", vWire(vInviteLine, vInvite().set("Content-Type", ""), vSDP), 400, ""},
+		{"Require tag not a token", vWire(vInviteLine, vInvite().add("Require: a<b"), vSDP), 400, ""},
 
-		{"unknown Request-URI scheme", wire("INVITE urn:service:sos SIP/2.0", baseInvite(), testSDP), 416, ""},
-		{"http Request-URI", wire("OPTIONS http://xnum.example/ SIP/2.0", baseOptions(), ""), 416, ""},
-		{"Max-Forwards 0 on initial INVITE", wire(invite, baseInvite().set("Max-Forwards", "Max-Forwards: 0"), testSDP), 483, ""},
-		{"Require 100rel", wire(invite, baseInvite().add("Require: 100rel"), testSDP), 420, "100rel"},
-		{"Require timer twice", wire(invite, baseInvite().add("Require: timer", "Require: Timer, precondition"), testSDP), 420, "timer, precondition"},
-		{"Require on OPTIONS", wire("OPTIONS sip:xnum.example SIP/2.0", baseOptions().add("Require: foo"), ""), 420, "foo"},
-		{"INVITE with XML body", wire(invite, baseInvite().set("Content-Type", "Content-Type: application/xml"), "<a/>"), 415, ""},
-		{"INVITE with multipart body", wire(invite, baseInvite().set("Content-Type", "Content-Type: multipart/mixed;boundary=x"), "--x--\r\n"), 415, ""},
-		{"UPDATE with XML body", wire("UPDATE sip:a@192.0.2.20 SIP/2.0",
-			baseInvite().set("CSeq", "CSeq: 2 UPDATE").set("Content-Type", "Content-Type: application/xml"), "<a/>"), 415, ""},
-		{"gzip SDP", wire(invite, baseInvite().add("Content-Encoding: gzip"), testSDP), 415, ""},
-		{"Accept without SDP", wire(invite, baseInvite().add("Accept: text/plain"), testSDP), 406, ""},
+		{"unknown Request-URI scheme", vWire("INVITE urn:service:sos SIP/2.0", vInvite(), vSDP), 416, ""},
+		{"http Request-URI", vWire("OPTIONS http://xnum.example/ SIP/2.0", vOptions(), ""), 416, ""},
+		{"Max-Forwards 0 on initial INVITE", vWire(vInviteLine, vInvite().set("Max-Forwards", "Max-Forwards: 0"), vSDP), 483, ""},
+		{"Require 100rel", vWire(vInviteLine, vInvite().add("Require: 100rel"), vSDP), 420, "100rel"},
+		{"Require timer twice", vWire(vInviteLine, vInvite().add("Require: timer", "Require: Timer, precondition"), vSDP), 420, "timer, precondition"},
+		{"Require on OPTIONS", vWire("OPTIONS sip:xnum.example SIP/2.0", vOptions().add("Require: foo"), ""), 420, "foo"},
+		{"INVITE with XML body", vWire(vInviteLine, vInvite().set("Content-Type", "Content-Type: application/xml"), "<a/>"), 415, ""},
+		{"INVITE with multipart body", vWire(vInviteLine, vInvite().set("Content-Type", "Content-Type: multipart/mixed;boundary=x"), "--x--\r\n"), 415, ""},
+		{"UPDATE with XML body", vWire("UPDATE sip:a@192.0.2.20 SIP/2.0",
+			vInvite().set("CSeq", "CSeq: 2 UPDATE").set("Content-Type", "Content-Type: application/xml"), "<a/>"), 415, ""},
+		{"gzip SDP", vWire(vInviteLine, vInvite().add("Content-Encoding: gzip"), vSDP), 415, ""},
+		{"Accept without SDP", vWire(vInviteLine, vInvite().add("Accept: text/plain"), vSDP), 406, ""},
 
-		{"value too long", wire(invite, baseInvite().add("Subject: "+long), testSDP), 513, ""},
-		{"too many Vias", wire(invite, manyVias, testSDP), 513, ""},
+		{"value too long", vWire(vInviteLine, vInvite().add("Subject: "+long), vSDP), 513, ""},
+		{"too many Vias", vWire(vInviteLine, manyVias, vSDP), 513, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req := parseRequest(t, tt.data)
+			req := vParse(t, tt.data)
 			status, reason, extra, ok := CheckRequest(req)
 			if tt.status == 0 {
 				if !ok {
@@ -392,7 +392,7 @@ func TestCheckRequest(t *testing.T) {
 				if status != 0 || reason != "" || extra != nil {
 					t.Fatalf("ok with a verdict: %d %q %v", status, reason, extra)
 				}
-				assertAllSafe(t, req)
+				vAssertSafe(t, req)
 				return
 			}
 			if ok || status != tt.status {
@@ -401,7 +401,7 @@ func TestCheckRequest(t *testing.T) {
 			if reason == "" || !SafeHeaderValue(reason) {
 				t.Fatalf("reason %q", reason)
 			}
-			assertExtra(t, status, extra)
+			vAssertExtra(t, status, extra)
 			if tt.extra != "" {
 				if len(extra) != 1 || extra[0].Name() != "Unsupported" || extra[0].Value() != tt.extra {
 					t.Fatalf("want Unsupported: %s, got %v", tt.extra, extra)
@@ -415,7 +415,7 @@ func TestCheckRequest(t *testing.T) {
 // code (or another sipgo version) can produce.
 func TestCheckRequestBuilt(t *testing.T) {
 	good := func() *sip.Request {
-		return parseRequest(t, wire(invite, baseInvite(), testSDP))
+		return vParse(t, vWire(vInviteLine, vInvite(), vSDP))
 	}
 	tests := []struct {
 		name   string
@@ -424,7 +424,7 @@ func TestCheckRequestBuilt(t *testing.T) {
 	}{
 		{"CSeq above 2^31-1", func(r *sip.Request) { r.CSeq().SeqNo = 1 << 31 }, 400},
 		{"Content-Length larger than body", func(r *sip.Request) {
-			cl := sip.ContentLengthHeader(len(testSDP) + 1)
+			cl := sip.ContentLengthHeader(len(vSDP) + 1)
 			r.ReplaceHeader(&cl)
 		}, 400},
 		{"Content-Length smaller than body", func(r *sip.Request) {
@@ -471,10 +471,10 @@ func TestCheckRequestBuilt(t *testing.T) {
 // TestCheckRequestDoesNotModify: a verdict leaves the request as it was.
 func TestCheckRequestDoesNotModify(t *testing.T) {
 	for _, data := range [][]byte{
-		wire(invite, baseInvite(), testSDP),
-		wire(invite, baseInvite().add("Require: 100rel"), testSDP),
+		vWire(vInviteLine, vInvite(), vSDP),
+		vWire(vInviteLine, vInvite().add("Require: 100rel"), vSDP),
 	} {
-		req := parseRequest(t, data)
+		req := vParse(t, data)
 		before := req.String()
 		CheckRequest(req)
 		if after := req.String(); after != before {
@@ -486,20 +486,20 @@ func TestCheckRequestDoesNotModify(t *testing.T) {
 func TestSafeToAnswer(t *testing.T) {
 	tests := []struct {
 		name string
-		h    hdrs
+		h    vHdrs
 		want bool
 	}{
-		{"clean", baseInvite(), true},
-		{"LF in Subject (not echoed)", baseInvite().add("Subject: a\nb"), true},
-		{"LF in Call-ID", baseInvite().set("Call-ID", "Call-ID: a\nX: b"), false},
-		{"NUL in To display name", baseInvite().set("To", "To: \"a\\\x00\" <sip:b@xnum.example>"), false},
-		{"LF in Via branch", baseInvite().set("Via", "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK-a\nX: b"), false},
-		{"LF in CSeq method", baseInvite().set("CSeq", "CSeq: 1 INV\nITE"), false},
-		{"LF in Record-Route", baseInvite().add("Record-Route: <sip:p.exa\nmple;lr>"), false},
+		{"clean", vInvite(), true},
+		{"LF in Subject (not echoed)", vInvite().add("Subject: a\nb"), true},
+		{"LF in Call-ID", vInvite().set("Call-ID", "Call-ID: a\nX: b"), false},
+		{"NUL in To display name", vInvite().set("To", "To: \"a\\\x00\" <sip:b@xnum.example>"), false},
+		{"LF in Via branch", vInvite().set("Via", "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK-a\nX: b"), false},
+		{"LF in CSeq method", vInvite().set("CSeq", "CSeq: 1 INV\nITE"), false},
+		{"LF in Record-Route", vInvite().add("Record-Route: <sip:p.exa\nmple;lr>"), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req := parseRequest(t, wire(invite, tt.h, testSDP))
+			req := vParse(t, vWire(vInviteLine, tt.h, vSDP))
 			if got := SafeToAnswer(req); got != tt.want {
 				t.Fatalf("SafeToAnswer = %v, want %v", got, tt.want)
 			}
