@@ -189,7 +189,10 @@ func (c *call) onModify(id legID, req *sip.Request, tx *sip.ServerTx) {
 		return
 	}
 	l.remoteSeq = cs
-	if c.mod != nil || c.pend[id].tx != nil || c.pend[o].relayAck {
+	// An ACK still owed to us does not block a new request (it may merely
+	// have been overtaken), unless it is to carry an answer: then an offer
+	// is outstanding on that leg.
+	if c.mod != nil || c.pend[id].relayAck || c.pend[o].relayAck {
 		if c.mod != nil && c.mod.from == id {
 			// Its own previous request is still being answered (RFC 3261 §14.2).
 			res := s.response(req, 500, "")

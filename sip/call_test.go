@@ -17,6 +17,7 @@ func (e *tenv) answer(o inviteOpt) (*tcall, *tdlg) {
 	t := e.t
 	c := e.invite(e.A, o)
 	in := e.B.expect(sip.INVITE)
+	e.lastBInvite = in.req.Body()
 	bd := e.B.dialogOf(in, "btag-"+sip.GenerateTagN(8))
 	e.B.respond(in, 180, bd.localTag, "")
 	waitStatus(t, c.tx, 180)

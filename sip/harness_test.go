@@ -76,6 +76,8 @@ type tenv struct {
 	cdrs chan cdr.Record
 	reg  *prometheus.Registry
 	A, B *peer
+
+	lastBInvite []byte // body of the last B-leg INVITE answer() saw
 }
 
 type envConfig struct {
