@@ -63,64 +63,127 @@ func serveEnv(t *testing.T) []string {
 	)
 }
 
-// TestServeSIGTERM starts the binary on the shipped config, waits for its
-// ready line, sends SIGTERM and expects a clean exit 0.
-func TestServeSIGTERM(t *testing.T) {
-	bin := xnumBinary(t)
-	cmd := exec.Command(bin, "serve", "--config", "../../configs/xnum.yaml")
-	cmd.Env = serveEnv(t)
-	stderr, err := cmd.StderrPipe()
+// daemonProc is a running `xnum serve` whose stderr is read line by line.
+type daemonProc struct {
+	cmd    *exec.Cmd
+	lines  chan string // every stderr line, closed at EOF
+	exited chan error  // cmd.Wait's result, after EOF
+
+	mu  sync.Mutex
+	log strings.Builder
+}
+
+func startServe(t *testing.T, args []string, env []string) *daemonProc {
+	t.Helper()
+	p := &daemonProc{
+		cmd:    exec.Command(xnumBinary(t), args...),
+		lines:  make(chan string, 1024),
+		exited: make(chan error, 1),
+	}
+	p.cmd.Env = env
+	stderr, err := p.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
+	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	var log strings.Builder
-	var logMu sync.Mutex
-	ready := make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(stderr)
-		once := sync.Once{}
 		for sc.Scan() {
-			logMu.Lock()
-			log.WriteString(sc.Text() + "\n")
-			logMu.Unlock()
-			if strings.Contains(sc.Text(), "xnum ready") {
-				once.Do(func() { close(ready) })
+			p.mu.Lock()
+			p.log.WriteString(sc.Text() + "\n")
+			p.mu.Unlock()
+			select {
+			case p.lines <- sc.Text():
+			default: // nobody waits for lines this far ahead; the log keeps them
 			}
 		}
+		close(p.lines)
 		_, _ = io.Copy(io.Discard, stderr)
-		exited <- cmd.Wait()
+		p.exited <- p.cmd.Wait()
 	}()
-	dump := func() string { logMu.Lock(); defer logMu.Unlock(); return log.String() }
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			_ = p.cmd.Process.Kill()
+		}
+	})
+	return p
+}
 
-	select {
-	case <-ready:
-	case err := <-exited:
-		t.Fatalf("xnum exited before ready: %v\n%s", err, dump())
-	case <-time.After(60 * time.Second):
-		_ = cmd.Process.Kill()
-		t.Fatalf("no ready line within 60s\n%s", dump())
+func (p *daemonProc) output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.log.String()
+}
+
+// waitLine waits for a stderr line containing want.
+func (p *daemonProc) waitLine(t *testing.T, want string) {
+	t.Helper()
+	deadline := time.After(60 * time.Second)
+	for {
+		select {
+		case l, ok := <-p.lines:
+			if !ok {
+				t.Fatalf("xnum closed stderr before %q\n%s", want, p.output())
+			}
+			if strings.Contains(l, want) {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("no line %q within 60s\n%s", want, p.output())
+		}
 	}
-	if !strings.Contains(dump(), "demo_binding") {
-		t.Errorf("ready line does not mention the demo binding:\n%s", dump())
+}
+
+// wait reads stderr to its end and returns the process's exit error.
+func (p *daemonProc) wait(t *testing.T) error {
+	t.Helper()
+	deadline := time.After(60 * time.Second)
+	for {
+		select {
+		case _, ok := <-p.lines:
+			if ok {
+				continue
+			}
+			select {
+			case err := <-p.exited:
+				return err
+			case <-deadline:
+			}
+		case <-deadline:
+		}
+		_ = p.cmd.Process.Kill()
+		t.Fatalf("xnum still running after 60s\n%s", p.output())
 	}
-	if strings.Contains(dump(), "+8613800000001") {
-		t.Errorf("a full real number in the log:\n%s", dump())
+}
+
+// TestServeSignals starts the binary on the shipped config, waits for its
+// ready line, checks SIGHUP is logged and survived, then sends SIGTERM and
+// expects a clean exit 0.
+func TestServeSignals(t *testing.T) {
+	p := startServe(t, []string{"serve", "--config", "../../configs/xnum.yaml"}, serveEnv(t))
+	p.waitLine(t, "xnum ready")
+	if !strings.Contains(p.output(), "demo_binding") {
+		t.Errorf("ready line does not mention the demo binding:\n%s", p.output())
 	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if strings.Contains(p.output(), "+8613800000001") {
+		t.Errorf("a full real number in the log:\n%s", p.output())
+	}
+
+	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v, want 0\n%s", err, dump())
-		}
-	case <-time.After(60 * time.Second):
-		_ = cmd.Process.Kill()
-		t.Fatalf("still running 60s after SIGTERM\n%s", dump())
+	p.waitLine(t, "reload not supported yet")
+
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.wait(t); err != nil {
+		t.Fatalf("exit after SIGTERM: %v, want 0\n%s", err, p.output())
+	}
+	if !strings.Contains(p.output(), "stopped cleanly") {
+		t.Errorf("no clean-stop line:\n%s", p.output())
 	}
 }
 
