@@ -229,11 +229,17 @@ func TestXNumberSeesChanges(t *testing.T) {
 func TestClosed(t *testing.T) {
 	s, _ := openTest(t, Options{})
 	seedApp(t, s, "a", xnum(1))
+	if _, _, ok, _ := s.XNumber(xnum(1)); !ok { // cached
+		t.Fatal("XNumber before Close")
+	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
+	}
+	if _, _, _, err := s.XNumber(xnum(1)); !errors.Is(err, ErrClosed) {
+		t.Fatalf("XNumber after Close: %v", err)
 	}
 	if _, err := s.GetApp("a"); !errors.Is(err, ErrClosed) {
 		t.Fatalf("GetApp after Close: %v", err)

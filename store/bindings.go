@@ -6,6 +6,8 @@ import (
 	"github.com/xnum/xnum/routing"
 )
 
+var _ routing.Lookup = (*Store)(nil)
+
 // BindingByParty implements routing.Lookup: the live AXB binding on x in
 // which n is A or B. An expired binding not yet swept counts as absent
 // (SPEC §3: lookups check expiry so that a late sweep never routes).

@@ -10,6 +10,8 @@ import (
 	"github.com/xnum/xnum/cdr"
 )
 
+var _ cdr.Store = (*Store)(nil)
+
 // PutCDR stores one CDR, synced before it returns (SPEC §6.2: a record is in
 // the store before xnum counts it as emitted). It is keyed by the store's
 // clock at insertion and the icid. CDRs take no writer mutex: they touch no

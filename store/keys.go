@@ -50,9 +50,6 @@ var (
 	pfxCDR     = []byte("cdr\x00")
 )
 
-// families lists every key family; CheckIndexes flags keys outside it.
-var families = [][]byte{keySchema, pfxApp, pfxX, pfxAppX, pfxBinding, pfxBindX, pfxParty, pfxCount, pfxExpiry, pfxCDR}
-
 func join(prefix []byte, parts ...string) []byte {
 	n := len(prefix)
 	for _, p := range parts {

@@ -124,12 +124,14 @@ func (s *Store) XNumber(n routing.Number) (routing.XNumber, routing.App, bool, e
 		return e.x, cloneApp(e.app), true, nil
 	}
 	var found bool
-	err := s.read(func() error {
-		x, ok, err := loadX(s.db, n)
+	// A snapshot, so that an app deleted between the two reads is not
+	// mistaken for a broken store. Misses are rare: the cache absorbs them.
+	err := s.snapshot(func(r reader) error {
+		x, ok, err := loadX(r, n)
 		if err != nil || !ok {
 			return err
 		}
-		app, ok, err := loadApp(s.db, x.AppKey)
+		app, ok, err := loadApp(r, x.AppKey)
 		if err != nil {
 			return err
 		}

@@ -124,6 +124,7 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
+	s.cache.invalidate() // cached answers would outlive the store
 	return s.db.Close()
 }
 

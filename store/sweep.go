@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/xnum/xnum/routing"
 )
 
 // sweepBatch bounds one sweep batch, so that binds waiting for the writer
@@ -102,5 +100,3 @@ func (s *Store) RunSweeper(ctx context.Context, interval time.Duration) error {
 		}
 	}
 }
-
-var _ routing.Lookup = (*Store)(nil)

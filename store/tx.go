@@ -178,10 +178,10 @@ func (t *tx) addCount(x routing.Number, d int) error {
 // it no longer routes (SPEC §3), so it must not block a new pair either.
 func (t *tx) partyFree(x, n routing.Number, self string) (bool, error) {
 	id, ok, err := get(t.b, partyKey(x, n))
-	if err != nil || !ok {
-		return !ok, err
+	if err != nil {
+		return false, err
 	}
-	if string(id) == self {
+	if !ok || string(id) == self {
 		return true, nil
 	}
 	b, ok, err := loadBinding(t.b, string(id))
