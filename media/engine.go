@@ -89,8 +89,10 @@ type Engine struct {
 	legs   map[*Leg]struct{}
 	closed bool
 
-	// testHookRTCP, when set before legs are made, runs after each RTCP
-	// packet taken from an RTCP socket.
+	// Test hooks, set before legs are made: testHookRTP runs after each
+	// packet the RTP reader has handled (accepted or not), testHookRTCP
+	// after each packet taken from an RTCP socket.
+	testHookRTP  func(*Leg)
 	testHookRTCP func()
 }
 

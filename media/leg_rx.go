@@ -18,6 +18,7 @@ func (l *Leg) readRTP() {
 	buf := make([]byte, maxPacket)
 	var pkt rtp.Packet
 	var dtmf DTMFDecoder
+	hook := l.eng.testHookRTP
 	for {
 		n, src, err := l.rtp.ReadFromUDPAddrPort(buf)
 		if err != nil {
@@ -28,35 +29,42 @@ func (l *Leg) readRTP() {
 				continue // e.g. ICMP port unreachable reported on a later read
 			}
 		}
-		if !l.acceptRTP(src) {
-			l.stats.foreign.Add(1)
-			continue
+		l.handleRTP(buf[:n], src, &pkt, &dtmf)
+		if hook != nil {
+			hook(l)
 		}
-		b := buf[:n]
-		// RTCP multiplexed on the RTP port (RFC 5761 §4: packet types
-		// 192–223 in the second byte) is liveness, never media.
-		if n >= 2 && b[1] >= 192 && b[1] <= 223 {
-			l.alive(&l.stats.rtcpIn)
-			continue
-		}
-		if err := pkt.Unmarshal(b); err != nil || pkt.Version != 2 {
-			l.stats.malformed.Add(1)
-			continue
-		}
-		now := l.alive(&l.stats.rtpIn)
-		pay := l.payload.Load()
-		if pay.HasEvents() && pkt.PayloadType == pay.Event {
-			if d, ok := dtmf.Push(pkt.Timestamp, pkt.Payload); ok {
-				l.stats.digits.Add(1)
-				select {
-				case l.digits <- d:
-				default:
-				}
+	}
+}
+
+// handleRTP filters, counts, decodes and forwards one packet.
+func (l *Leg) handleRTP(b []byte, src netip.AddrPort, pkt *rtp.Packet, dtmf *DTMFDecoder) {
+	if !l.acceptRTP(src) {
+		l.stats.foreign.Add(1)
+		return
+	}
+	// RTCP multiplexed on the RTP port (RFC 5761 §4: packet types
+	// 192–223 in the second byte) is liveness, never media.
+	if len(b) >= 2 && b[1] >= 192 && b[1] <= 223 {
+		l.alive(&l.stats.rtcpIn)
+		return
+	}
+	if err := pkt.Unmarshal(b); err != nil || pkt.Version != 2 {
+		l.stats.malformed.Add(1)
+		return
+	}
+	now := l.alive(&l.stats.rtpIn)
+	pay := l.payload.Load()
+	if pay.HasEvents() && pkt.PayloadType == pay.Event {
+		if d, ok := dtmf.Push(pkt.Timestamp, pkt.Payload); ok {
+			l.stats.digits.Add(1)
+			select {
+			case l.digits <- d:
+			default:
 			}
 		}
-		if to := l.peer.Load(); to != nil {
-			to.forward(b, &pkt, pay, now)
-		}
+	}
+	if to := l.peer.Load(); to != nil {
+		to.forward(b, pkt, pay, now)
 	}
 }
 
