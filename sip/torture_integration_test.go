@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -242,12 +243,15 @@ func TestTortureOverUDP(t *testing.T) {
 					}
 				}
 			}
-			if req.IsInvite() && req.From() != nil && req.To() != nil && req.CallID() != nil && res.To() != nil {
+			if branch, _ := req.Via().Params.Get("branch"); req.IsInvite() && strings.HasPrefix(branch, magicCookie) && len(branch) > len(magicCookie) && res.To() != nil {
 				// Complete the INVITE transaction so the server stops
-				// retransmitting its final answer (RFC 3261 §17.2.1).
+				// retransmitting its final answer (RFC 3261 §17.2.1). An
+				// RFC 2543 transaction (no branch) is left to time out:
+				// sipgo answers an ACK it cannot key with 400.
 				p.send(tortureACK(req, res))
 			}
-			p.probe(i)
+			// A fresh socket: this one may still get retransmissions.
+			newTorturePeer(t, srv.Addr()).probe(i)
 		})
 	}
 	newTorturePeer(t, srv.Addr()).probe(-1)
