@@ -206,6 +206,7 @@ type cdrWant struct {
 func checkCDR(t testing.TB, got cdrRec, w cdrWant) {
 	t.Helper()
 	bad := func(field string, have, want any) {
+		t.Helper()
 		t.Errorf("CDR %s = %v, want %v (record %+v)", field, have, want, got)
 	}
 	if got.ULFailReason != w.ULFailReason {
