@@ -32,17 +32,13 @@ var (
 	ErrRateLimited     = newError(CodeRateLimited, "rate limit of this app reached")
 	ErrAdminToken      = newError(CodeAuthFailed, "authentication failed: wrong or missing admin token")
 
-	// App state.
-	ErrWrongMode          = newError(CodeWrongMode, "API of another mode")
-	ErrAppFrozen          = newError(CodeAppFrozen, "app frozen")
-	ErrRecordingDisabled  = newError(CodeRecordingDisabled, "recording not enabled for the app")
-	ErrInvalidRequest     = newError(CodeInvalidRequest, "invalid request")
-	ErrNotImplemented     = newError(CodeNotImplemented, "not implemented yet")
-	ErrInternal           = newError(CodeInternal, "internal error")
-	ErrBindingNotFound    = newError(CodeBindingNotFound, "binding not found")
-	ErrRelationNotInApp   = newError(CodeXNotInApp, "relationNum is not an X of this app")
-	ErrAdminNotFound      = newError(CodeRecordNotFound, "not found")
-	ErrAdminAlreadyExists = newError(CodeRecordExists, "already exists")
+	// App state and request content.
+	ErrWrongMode         = newError(CodeWrongMode, "API of another mode")
+	ErrAppFrozen         = newError(CodeAppFrozen, "app frozen")
+	ErrRecordingDisabled = newError(CodeRecordingDisabled, "recording not enabled for the app")
+	ErrInvalidRequest    = newError(CodeInvalidRequest, "invalid request")
+	ErrNotImplemented    = newError(CodeNotImplemented, "not implemented yet")
+	ErrBindingNotFound   = newError(CodeBindingNotFound, "binding not found")
 )
 
 // FieldError is a 1010002 that names the offending field (SPEC §5: "resultdesc
