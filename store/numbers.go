@@ -123,10 +123,20 @@ func (s *Store) XNumber(n routing.Number) (routing.XNumber, routing.App, bool, e
 	if ok {
 		return e.x, cloneApp(e.app), true, nil
 	}
+	// Most misses are numbers that are no X (every caller passes the loop
+	// guard): one Get answers them.
+	err := s.read(func() error {
+		var err error
+		_, ok, err = get(s.db, xKey(n))
+		return err
+	})
+	if err != nil || !ok {
+		return routing.XNumber{}, routing.App{}, false, err
+	}
+	// An X not cached yet: read it and its app from one snapshot, so that an
+	// app deleted between the two reads is not mistaken for a broken store.
 	var found bool
-	// A snapshot, so that an app deleted between the two reads is not
-	// mistaken for a broken store. Misses are rare: the cache absorbs them.
-	err := s.snapshot(func(r reader) error {
+	err = s.snapshot(func(r reader) error {
 		x, ok, err := loadX(r, n)
 		if err != nil || !ok {
 			return err
