@@ -87,17 +87,17 @@ func CheckRequest(req *sip.Request) (status int, reason string, extra []sip.Head
 	if s, r := checkVersion(req.SipVersion); s != 0 {
 		return s, r, nil, false
 	}
-	counts, s, r := scan(req)
+	f, s, r := scan(req)
 	if s != 0 {
 		return s, r, nil, false
 	}
-	if r := checkSyntax(req, counts); r != "" {
+	if r := checkSyntax(req, f.counts); r != "" {
 		return 400, r, nil, false
 	}
-	if r := checkURIs(req); r != "" {
+	if r := checkURIs(req, f); r != "" {
 		return 400, r, nil, false
 	}
-	if r := checkScalars(req); r != "" {
+	if r := checkScalars(req, f); r != "" {
 		return 400, r, nil, false
 	}
 	if !supportedScheme(req.Recipient.Scheme) {
@@ -110,13 +110,13 @@ func CheckRequest(req *sip.Request) (status int, reason string, extra []sip.Head
 	}
 	if req.Method != sip.ACK && req.Method != sip.CANCEL {
 		// RFC 3261 §8.2.2.3: ACK and CANCEL are never refused for Require.
-		if unsupported, bad := requiredExtensions(req); bad {
+		if unsupported, bad := requiredExtensions(f); bad {
 			return 400, "Malformed Require", nil, false
 		} else if len(unsupported) > 0 {
 			return 420, "Bad Extension", []sip.Header{sip.NewHeader("Unsupported", strings.Join(unsupported, ", "))}, false
 		}
 	}
-	if s, r, x := checkContent(req); s != 0 {
+	if s, r, x := checkContent(req, f); s != 0 {
 		return s, r, x, false
 	}
 	return 0, "", nil, true
@@ -182,17 +182,48 @@ func checkVersion(v string) (int, string) {
 	return 400, "Bad SIP Version"
 }
 
+// fields is the header section as CheckRequest reads it: each field with
+// its canonical name and its value serialised once.
+type fields struct {
+	hs     []sip.Header
+	names  []string
+	values []string
+	counts map[string]int
+}
+
+// values of the fields called name (canonical).
+func (f *fields) all(name string) []string {
+	var out []string
+	for i, n := range f.names {
+		if n == name {
+			out = append(out, f.values[i])
+		}
+	}
+	return out
+}
+
+func (f *fields) first(name string) (string, bool) {
+	for i, n := range f.names {
+		if n == name {
+			return f.values[i], true
+		}
+	}
+	return "", false
+}
+
 // scan walks the header fields once: sizes (513) first, then the syntax of
-// names and values (400). It returns the field count per canonical name.
-func scan(req *sip.Request) (counts map[string]int, status int, reason string) {
+// names and values (400).
+func scan(req *sip.Request) (f *fields, status int, reason string) {
 	hs := req.Headers()
 	if len(hs) > maxHeaders {
 		return nil, 513, "Message Too Large"
 	}
-	counts = make(map[string]int, len(hs))
+	f = &fields{hs: hs, names: make([]string, len(hs)), values: make([]string, len(hs)), counts: make(map[string]int, len(hs))}
+	counts := f.counts
 	total := len(req.Body())
-	for _, h := range hs {
+	for i, h := range hs {
 		name, v := canonicalName(h.Name()), h.Value()
+		f.names[i], f.values[i] = name, v
 		counts[name]++
 		total += len(h.Name()) + len(v) + 4
 		if counts[name] > maxSameHeader || len(v) > MaxHeaderValueLen || total > maxMessage {
@@ -210,7 +241,7 @@ func scan(req *sip.Request) (counts map[string]int, status int, reason string) {
 	if reason != "" {
 		return nil, 400, reason
 	}
-	return counts, 0, ""
+	return f, 0, ""
 }
 
 // checkSyntax: method, mandatory and single headers, CSeq, the top Via.
@@ -296,7 +327,7 @@ func checkTopVia(v *sip.ViaHeader) string {
 
 // checkURIs: Request-URI, From, To, Contact (RFC 3261 §19.1.1 table: URI
 // headers only in a registration's Contact).
-func checkURIs(req *sip.Request) string {
+func checkURIs(req *sip.Request, f *fields) string {
 	if !validURI(&req.Recipient) || len(req.Recipient.Headers) > 0 {
 		return "Malformed Request-URI"
 	}
@@ -319,9 +350,9 @@ func checkURIs(req *sip.Request) string {
 	if tag, ok := param(to.Params, "tag"); ok && !isToken(tag) {
 		return "Malformed To Tag"
 	}
-	for _, h := range headers(req, "contact") {
-		c, ok := h.(*sip.ContactHeader)
-		if !ok {
+	for i, n := range f.names {
+		c, ok := f.hs[i].(*sip.ContactHeader)
+		if n != "contact" || !ok {
 			continue
 		}
 		if c.Address.Wildcard {
@@ -341,22 +372,22 @@ func checkURIs(req *sip.Request) string {
 }
 
 // checkScalars: numbers and dates with a fixed grammar.
-func checkScalars(req *sip.Request) string {
+func checkScalars(req *sip.Request, f *fields) string {
 	if mf := req.MaxForwards(); mf != nil && mf.Val() > maxMaxForwards {
 		return "Max-Forwards Out Of Range"
 	}
 	if cl := req.ContentLength(); cl != nil && int(*cl) != len(req.Body()) {
 		return "Content-Length Mismatch"
 	}
-	if h := header(req, "date"); h != nil {
+	if d, ok := f.first("date"); ok {
 		// RFC 3261 §20.17: rfc1123-date, GMT only (RFC 4475 §3.1.2.12).
-		if _, err := time.Parse(time.RFC1123, h.Value()); err != nil || !strings.HasSuffix(h.Value(), " GMT") {
+		if _, err := time.Parse(time.RFC1123, d); err != nil || !strings.HasSuffix(d, " GMT") {
 			return "Malformed Date"
 		}
 	}
-	if h := header(req, "expires"); h != nil {
+	if e, ok := f.first("expires"); ok {
 		// delta-seconds (RFC 3261 §20.19, §25.1: at most 2^32-1).
-		if _, err := strconv.ParseUint(h.Value(), 10, 32); err != nil {
+		if _, err := strconv.ParseUint(e, 10, 32); err != nil {
 			return "Malformed Expires"
 		}
 	}
@@ -368,10 +399,10 @@ func checkScalars(req *sip.Request) string {
 // sends no reliable provisionals) and not timer (it does not refresh
 // sessions itself; RFC 4028 refreshes pass as ordinary re-INVITE/UPDATE).
 // bad is true when a tag is not a token.
-func requiredExtensions(req *sip.Request) (unsupported []string, bad bool) {
+func requiredExtensions(f *fields) (unsupported []string, bad bool) {
 	seen := map[string]bool{}
-	for _, h := range headers(req, "require") {
-		for tag := range strings.SplitSeq(h.Value(), ",") {
+	for _, v := range f.all("require") {
+		for tag := range strings.SplitSeq(v, ",") {
 			tag = strings.TrimSpace(tag)
 			if tag == "" {
 				continue
@@ -390,7 +421,7 @@ func requiredExtensions(req *sip.Request) (unsupported []string, bad bool) {
 
 // checkContent: bodies of offer/answer requests are SDP (RFC 3261 §8.2.3,
 // RFC 4475 §3.3.6) and an INVITE must accept SDP in return (§3.3.15).
-func checkContent(req *sip.Request) (int, string, []sip.Header) {
+func checkContent(req *sip.Request, f *fields) (int, string, []sip.Header) {
 	if req.Method != sip.INVITE && req.Method != sip.UPDATE {
 		return 0, "", nil
 	}
@@ -403,7 +434,7 @@ func checkContent(req *sip.Request) (int, string, []sip.Header) {
 		if !strings.EqualFold(strings.TrimSpace(mt), "application/sdp") {
 			return 415, "Unsupported Media Type", []sip.Header{sip.NewHeader("Accept", "application/sdp")}
 		}
-		if h := header(req, "content-encoding"); h != nil && !strings.EqualFold(strings.TrimSpace(h.Value()), "identity") {
+		if e, ok := f.first("content-encoding"); ok && !strings.EqualFold(strings.TrimSpace(e), "identity") {
 			return 415, "Unsupported Media Type", []sip.Header{
 				sip.NewHeader("Accept", "application/sdp"),
 				sip.NewHeader("Accept-Encoding", "identity"),
@@ -411,16 +442,16 @@ func checkContent(req *sip.Request) (int, string, []sip.Header) {
 		}
 	}
 	if req.Method == sip.INVITE {
-		if accept := headers(req, "accept"); len(accept) > 0 && !acceptsSDP(accept) {
+		if accept := f.all("accept"); len(accept) > 0 && !acceptsSDP(accept) {
 			return 406, "Not Acceptable", nil
 		}
 	}
 	return 0, "", nil
 }
 
-func acceptsSDP(hs []sip.Header) bool {
-	for _, h := range hs {
-		for r := range strings.SplitSeq(h.Value(), ",") {
+func acceptsSDP(values []string) bool {
+	for _, v := range values {
+		for r := range strings.SplitSeq(v, ",") {
 			mt, _, _ := strings.Cut(r, ";")
 			switch strings.ToLower(strings.TrimSpace(mt)) {
 			case "application/sdp", "application/*", "*/*":
@@ -651,32 +682,24 @@ func hasToTag(req *sip.Request) bool {
 	return ok && tag != ""
 }
 
-// headers returns the fields of a canonical name, compact forms included
-// (sipgo's GetHeaders only knows the compact forms of the headers it parses).
-func headers(req *sip.Request, name string) []sip.Header {
-	var out []sip.Header
-	for _, h := range req.Headers() {
-		if canonicalName(h.Name()) == name {
-			out = append(out, h)
-		}
-	}
-	return out
-}
-
-func header(req *sip.Request, name string) sip.Header {
-	if hs := headers(req, name); len(hs) > 0 {
-		return hs[0]
-	}
-	return nil
-}
-
 // canonicalName folds compact forms (RFC 3261 §7.3.3) and case.
 func canonicalName(n string) string {
+	if c, ok := typedNames[n]; ok {
+		return c
+	}
 	n = strings.ToLower(n)
 	if long, ok := compactForms[n]; ok {
 		return long
 	}
 	return n
+}
+
+// typedNames are the names sipgo's typed headers report, folded without
+// allocating.
+var typedNames = map[string]string{
+	"Via": "via", "From": "from", "To": "to", "Call-ID": "call-id", "CSeq": "cseq", "Contact": "contact",
+	"Max-Forwards": "max-forwards", "Content-Length": "content-length", "Content-Type": "content-type",
+	"Route": "route", "Record-Route": "record-route",
 }
 
 var compactForms = map[string]string{

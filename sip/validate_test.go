@@ -577,3 +577,19 @@ func TestSafeUser(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCheckRequest measures the verdict on a typical carrier INVITE.
+func BenchmarkCheckRequest(b *testing.B) {
+	req := vParse(b, vWire(vInviteLine, vInvite().add(
+		"P-Asserted-Identity: <sip:+8613800000001@192.0.2.10>",
+		"Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE",
+		"Supported: timer, 100rel",
+		"Session-Expires: 1800",
+	), vSDP))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, _, ok := CheckRequest(req); !ok {
+			b.Fatal("refused")
+		}
+	}
+}
