@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -53,13 +54,19 @@ func run(ctx context.Context, cfg configs.Config, logger *slog.Logger, started f
 	if started != nil {
 		started(d)
 	}
+	var failed error
 	select {
 	case <-ctx.Done():
 		logger.Info("shutting down: draining calls", "drain_timeout", cfg.SIP.DrainTimeout)
 	case err := <-d.served:
+		failed = fmt.Errorf("api server: %w", err)
 		logger.Error("API server failed; shutting down", "err", err)
 	}
-	return d.shutdown()
+	if err := errors.Join(failed, d.shutdown()); err != nil {
+		return err
+	}
+	logger.Info("xnum stopped cleanly")
+	return nil
 }
 
 // start builds and starts every part. On failure it closes what it opened.
@@ -127,25 +134,37 @@ func start(ctx context.Context, cfg configs.Config, logger *slog.Logger) (d *dae
 	if err != nil {
 		return nil, err
 	}
-	if err := d.sip.Start(ctx); err != nil {
+	// SIP must outlive the signal: Start closes the server when its ctx
+	// ends, and on SIGTERM Drain still needs it to finish calls. shutdown
+	// closes it explicitly.
+	if err := d.sip.Start(context.WithoutCancel(ctx)); err != nil {
 		return nil, fmt.Errorf("start SIP on %s: %w", cfg.SIP.Listen, err)
 	}
 	closers = append(closers, func() { _ = d.sip.Close() })
 	registerDaemonMetrics(d.registry, d)
 
-	d.apiLn, err = net.Listen("tcp", cfg.API.Listen)
-	if err != nil {
-		return nil, fmt.Errorf("api.listen %s: %w", cfg.API.Listen, err)
-	}
 	d.http = &http.Server{
 		Handler:           d.routes(apiSrv.Handler()),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	if cfg.API.TLSCert != "" {
+		// Loaded here, not in ServeTLS, so that a bad certificate stops
+		// the start instead of the running server.
+		cert, err := tls.LoadX509KeyPair(cfg.API.TLSCert, cfg.API.TLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("api.tls_cert/api.tls_key: %w", err)
+		}
+		d.http.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	d.apiLn, err = net.Listen("tcp", cfg.API.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("api.listen %s: %w", cfg.API.Listen, err)
+	}
 	go func() {
 		var err error
-		if cfg.API.TLSCert != "" {
-			err = d.http.ServeTLS(d.apiLn, cfg.API.TLSCert, cfg.API.TLSKey)
+		if d.http.TLSConfig != nil {
+			err = d.http.ServeTLS(d.apiLn, "", "")
 		} else {
 			err = d.http.Serve(d.apiLn)
 		}
@@ -204,11 +223,7 @@ func (d *daemon) shutdown() error {
 	if err := d.store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("store close: %w", err))
 	}
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
-	d.log.Info("xnum stopped cleanly")
-	return nil
+	return errors.Join(errs...)
 }
 
 // logStarted prints the one line an operator looks for: where SIP and the
