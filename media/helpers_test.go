@@ -75,7 +75,7 @@ func (m *manualTicker) tick(pb *Playback) bool {
 
 type engineOpt func(*Config)
 
-func newTestEngine(t *testing.T, opts ...engineOpt) *Engine {
+func newTestEngine(t testing.TB, opts ...engineOpt) *Engine {
 	t.Helper()
 	cfg := Config{Address: xnumIP, PortMin: 21000, PortMax: 21999, Quarantine: time.Millisecond}
 	for _, o := range opts {
@@ -89,7 +89,7 @@ func newTestEngine(t *testing.T, opts ...engineOpt) *Engine {
 	return e
 }
 
-func newTestLeg(t *testing.T, e *Engine) *Leg {
+func newTestLeg(t testing.TB, e *Engine) *Leg {
 	t.Helper()
 	l, err := e.NewLeg()
 	if err != nil {
@@ -101,14 +101,14 @@ func newTestLeg(t *testing.T, e *Engine) *Leg {
 
 // party is an RTP end on a loopback address: an RTP and an RTCP socket.
 type party struct {
-	t         *testing.T
+	t         testing.TB
 	rtp, rtcp *net.UDPConn
 	ssrc      uint32
 	seq       uint16
 	ts        uint32
 }
 
-func newParty(t *testing.T, ip netip.Addr) *party {
+func newParty(t testing.TB, ip netip.Addr) *party {
 	t.Helper()
 	listen := func() *net.UDPConn {
 		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))

@@ -7,11 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/rtp"
 	"github.com/xnum/xnum/routing"
 )
 
 // bridgedPair makes two legs with their parties and remotes set, bridged.
-func bridgedPair(t *testing.T, e *Engine, pa, pb Payload) (a, b *Leg, A, B *party, br *Bridge) {
+func bridgedPair(t testing.TB, e *Engine, pa, pb Payload) (a, b *Leg, A, B *party, br *Bridge) {
 	t.Helper()
 	a, b = newTestLeg(t, e), newTestLeg(t, e)
 	A, B = newParty(t, partyAIP), newParty(t, partyBIP)
@@ -266,4 +267,42 @@ func wavSamples(t *testing.T, b []byte) []int16 {
 		s[k] = int16(binary.LittleEndian.Uint16(b[i+8+2*k:]))
 	}
 	return s
+}
+
+// Nothing of one party's stream identity crosses: the other party sees
+// the leg's address and SSRC, no CSRC list, no header extension, no
+// padding — only the payload.
+func TestForwardStripsIdentity(t *testing.T) {
+	e := newTestEngine(t)
+	a, b, A, B, _ := bridgedPair(t, e, payU, payU)
+	in := rtp.Packet{
+		Header: rtp.Header{Version: 2, Padding: true, PayloadType: PayloadPCMU, SequenceNumber: 1, Timestamp: 2,
+			SSRC: A.ssrc, CSRC: []uint32{0xc5c5c5c5}, Extension: true, ExtensionProfile: 0xBEDE},
+		Payload: frame(0x10), PaddingSize: 4,
+	}
+	if err := in.SetExtension(1, []byte{0xAA}); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := in.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	A.sendRaw(legAddr(a), raw)
+	buf := make([]byte, 2048)
+	B.rtp.SetReadDeadline(time.Now().Add(recvWait))
+	n, src, err := B.rtp.ReadFromUDPAddrPort(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src != legAddr(b) || src.Addr() == partyAIP {
+		t.Fatalf("packet from %v", src)
+	}
+	if n != rtpHeaderLen+FrameSamples || buf[0] != 0x80 {
+		t.Fatalf("%d bytes, first byte %#x", n, buf[0])
+	}
+	var out rtp.Packet
+	out.Unmarshal(buf[:n])
+	if out.SSRC != b.SSRC() || out.SSRC == A.ssrc || !bytes.Equal(out.Payload, frame(0x10)) {
+		t.Fatalf("%+v", out.Header)
+	}
 }
