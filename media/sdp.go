@@ -304,6 +304,30 @@ func (p Payload) Formats() []Format {
 	return f
 }
 
+// TelephoneEventPT is the payload type xnum offers for telephone-events
+// (dynamic, RFC 4733 §7.1.1; 101 is what most equipment uses).
+const TelephoneEventPT = 101
+
+// OfferFormats is the m= line of xnum's offer to B (SPEC §4.3): A's codec
+// first, so B keeps it if it can, the other G.711 law next, so the call
+// still connects by converting, and telephone-event when A negotiated it.
+// Payload types are the static ones; B's answer may use others, and the
+// bridge maps them.
+func OfferFormats(first Codec, events bool) []Format {
+	other := PCMA
+	if first == PCMA {
+		other = PCMU
+	}
+	f := []Format{
+		{PT: first.StaticPayload(), Name: first.String(), Rate: ClockRate},
+		{PT: other.StaticPayload(), Name: other.String(), Rate: ClockRate},
+	}
+	if events {
+		f = append(f, Format{PT: TelephoneEventPT, Name: "telephone-event", Rate: ClockRate, Fmtp: "0-15"})
+	}
+	return f
+}
+
 // SDPParams describes xnum's side of one leg.
 type SDPParams struct {
 	SessionID, Version uint64 // o= (RFC 4566 §5.2); package sip keeps them per leg

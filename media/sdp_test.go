@@ -124,3 +124,13 @@ func TestDirection(t *testing.T) {
 		}
 	}
 }
+
+func TestOfferFormats(t *testing.T) {
+	f := OfferFormats(PCMA, true)
+	if len(f) != 3 || f[0].PT != 8 || f[1].PT != 0 || f[2].PT != TelephoneEventPT || f[2].Fmtp != "0-15" {
+		t.Fatalf("%+v", f)
+	}
+	if f = OfferFormats(PCMU, false); len(f) != 2 || f[0].Name != "PCMU" || f[1].Name != "PCMA" {
+		t.Fatalf("%+v", f)
+	}
+}
