@@ -334,7 +334,7 @@ func subscriptionID(p params, required bool) (string, error) {
 	if (!ok || id == "") && required {
 		return "", fieldErr("subscriptionId", "required")
 	}
-	if len(id) > 64 || !validKey(id, 0, 64) {
+	if !validKey(id, 0, 64) {
 		return "", fieldErr("subscriptionId", "not a subscription id")
 	}
 	return id, nil

@@ -19,9 +19,11 @@ import (
 
 // Deps is everything the API needs; cmd wires it.
 type Deps struct {
-	Store  Store
-	Plan   *routing.Plan
-	Config configs.API // auth_window, admin_token, rate_limit
+	Store Store         // required
+	Plan  *routing.Plan // required: normalises every number of a request
+	// Config supplies auth_window (0 = 300 s), admin_token (empty = the admin
+	// API refuses everyone) and rate_limit (≤ 0 = unlimited).
+	Config configs.API
 	// Now is the clock for signatures, rate limits and expiry; nil = time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger // nil = slog.Default()
