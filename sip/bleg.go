@@ -96,6 +96,7 @@ func (c *call) sendCancel() {
 	cancel.AppendHeader(sip.HeaderClone(inv.To()))
 	cancel.AppendHeader(sip.HeaderClone(inv.CallID()))
 	cancel.AppendHeader(&sip.CSeqHeader{SeqNo: inv.CSeq().SeqNo, MethodName: sip.CANCEL})
+	cancel.SetBody(nil)
 	c.s.route(cancel, c.b.transport, "", true)
 	c.s.fireAndForget(cancel)
 }

@@ -402,6 +402,16 @@ func (p *peer) respond(r srvReq, status int, tag string, body string, hdrs ...si
 	if err := r.tx.Respond(res); err != nil {
 		p.t.Logf("%s: respond %d: %v", p.name, status, err)
 	}
+	if r.req.IsInvite() && status >= 300 {
+		// Take the ACK of the failure, or sipgo parks it on a goroutine
+		// until Timer I.
+		go func() {
+			select {
+			case <-r.tx.Acks():
+			case <-r.tx.Done():
+			}
+		}()
+	}
 	return res
 }
 
@@ -518,14 +528,14 @@ func finalOf(t *testing.T, tx *sip.ClientTx) *sip.Response {
 
 // inviteOpt shapes A's INVITE.
 type inviteOpt struct {
-	user     string // Request-URI user (the dialled number)
-	from     string // From user
-	display  string // From display name
-	pai      string // P-Asserted-Identity value, "" for none
-	sdp      string // "" for a late offer
-	maxFwd   int    // 0 means 70; -1 means 0
-	extra    []sip.Header
-	tel      bool // Request-URI tel:user instead of sip:user@xnum
+	user    string // Request-URI user (the dialled number)
+	from    string // From user
+	display string // From display name
+	pai     string // P-Asserted-Identity value, "" for none
+	sdp     string // "" for a late offer
+	maxFwd  int    // 0 means 70; -1 means 0
+	extra   []sip.Header
+	tel     bool // Request-URI tel:user instead of sip:user@xnum
 }
 
 // tcall is A's call: the INVITE, its transaction and A's dialog.
