@@ -28,6 +28,7 @@ type callSpec struct {
 	CalleeMutate   func(*scn)
 
 	Sync bool // run the sync hub (uac_cancel + uas_ring before any 18x)
+	TCP  bool // the caller talks to xnum over TCP
 }
 
 // callResult holds both SIPp runs.
@@ -99,7 +100,7 @@ func runCall(t *testing.T, np netPlan, baseDir, target, trunk string, spec callS
 		res.uas = startSIPp(t, dir, o)
 	}
 	o := sippOpts{Name: "caller", Scenario: spec.Scenario, Params: cs,
-		IP: callerIP, MediaIP: callerMedia, Target: target, CallID: callID}
+		IP: callerIP, MediaIP: callerMedia, Target: target, CallID: callID, TCP: spec.TCP}
 	if hub != nil {
 		o.Hub = hub.addr()
 	}
@@ -149,6 +150,10 @@ func (r callResult) checkBLeg(t *testing.T, callee, shownX string) {
 	}
 	if got := uriUser(inv.Header("P-Asserted-Identity")); got != shownX {
 		t.Errorf("B leg P-Asserted-Identity user %q, want the X %q", got, shownX)
+	}
+	// The callers here send Max-Forwards 70: decremented onto the B leg.
+	if got := inv.Header("Max-Forwards"); got != "69" {
+		t.Errorf("B leg Max-Forwards %q, want 69 (A sent 70)", got)
 	}
 }
 

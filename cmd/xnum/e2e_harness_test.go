@@ -155,6 +155,7 @@ func freePort(t testing.TB, ip string, tcp bool) int {
 // envOpts tunes one xnum instance.
 type envOpts struct {
 	RingTimeout time.Duration // sip.ring_timeout; 0 = 20s
+	T1          time.Duration // sip.t1; 0 = 100ms
 	YAML        string        // extra top-level YAML appended to the config
 }
 
@@ -192,6 +193,10 @@ func newEnv(t *testing.T, opts envOpts) *env {
 	e.apiURL = fmt.Sprintf("http://%s:%d", xip, apiPort)
 	e.trunk = fmt.Sprintf("%s:%d", np.ip(hostTrunk), freePort(t, np.ip(hostTrunk), false))
 
+	t1 := opts.T1
+	if t1 == 0 {
+		t1 = 100 * time.Millisecond
+	}
 	ring := opts.RingTimeout
 	if ring == 0 {
 		ring = 20 * time.Second
@@ -199,7 +204,7 @@ func newEnv(t *testing.T, opts envOpts) *env {
 	cfg := fmt.Sprintf(`# written by the e2e harness (cmd/xnum/e2e_harness_test.go)
 sip:
   listen: %q
-  t1: 100ms
+  t1: %s
   ring_timeout: %s
   drain_timeout: 2s
 trunk:
@@ -216,7 +221,7 @@ demo:
   enabled: true
 log:
   level: debug
-%s`, e.sipAddr, ring, e.trunk, xip, apiPort, adminToken,
+%s`, e.sipAddr, t1, ring, e.trunk, xip, apiPort, adminToken,
 		filepath.Join(e.dir, "store"), filepath.Join(e.dir, "cdr.jsonl"), opts.YAML)
 	e.cfgPath = filepath.Join(e.dir, "xnum.yaml")
 	if err := os.WriteFile(e.cfgPath, []byte(cfg), 0o600); err != nil {

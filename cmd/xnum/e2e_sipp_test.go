@@ -47,6 +47,8 @@ type scn struct {
 
 	LateOffer, ReinviteA, ReinviteB bool
 	HangupBy                        string // "caller" or "callee"
+	RetransmitInvite, NoAck, ReferA bool   // uac_call
+	MaxForwards                     int    // uac_reject
 
 	Expect int    // uac_reject: final status A must get
 	Reason string // uac_reject: regexp for A's Reason header
@@ -78,6 +80,8 @@ func callerScn(p party, ip, ruri string) scn {
 		Extra:   identityHeaders(p, ip, "calling"),
 		Tag:     p.Tag,
 		SDPUser: p.Marker,
+
+		MaxForwards: 70,
 	}
 }
 
@@ -117,6 +121,7 @@ type sippOpts struct {
 	MediaIP  string // -mi
 	Port     int    // -p; 0 = picked
 	Target   string // UAC: xnum's address; "" for a UAS
+	TCP      bool   // -t t1 instead of -t u1
 	Calls    int    // -m; 0 = 1
 	Hub      string // -3pcc: address of the sync hub
 	CallID   string // -cid_str
@@ -190,7 +195,7 @@ func startSIPp(t testing.TB, dir string, o sippOpts) *sippProc {
 		"-mi", o.MediaIP, "-mp", "6000",
 		"-ci", o.IP, // control socket on the party's own address
 		"-m", strconv.Itoa(o.Calls),
-		"-t", "u1",
+		"-t", map[bool]string{false: "u1", true: "t1"}[o.TCP],
 		"-nostdin", "-aa",
 		"-trace_msg", "-message_file", p.msgLog,
 		"-trace_err", "-error_file", p.errLog,
