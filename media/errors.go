@@ -22,9 +22,6 @@ var (
 	// ErrNoCodec: the peer offers neither PCMU nor PCMA (SPEC §4.3: no
 	// common codec → 488 Not Acceptable Here).
 	ErrNoCodec = errors.New("media: no common codec")
-	// ErrNoRemote: a packet was to be sent before the peer's address was
-	// known (SetRemote not called yet).
-	ErrNoRemote = errors.New("media: remote address not set")
 	// ErrBusy: the leg already belongs to another bridge.
 	ErrBusy = errors.New("media: leg already bridged")
 	// ErrBadConfig: the engine configuration is unusable (the message says
