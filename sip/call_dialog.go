@@ -109,9 +109,15 @@ func (c *call) onAck(id legID, req *sip.Request) {
 			c.sendAck(o, pp.ackSeq, body)
 		}
 	}
-	if pp.initial && c.byeAOnAck {
-		c.byeAOnAck = false
-		c.byeLeg(legA, c.byeRel)
+	if pp.initial {
+		// A is confirmed: the INVITE transaction has nothing left to absorb
+		// (A stopped retransmitting at our 100), so it goes now rather than
+		// holding the INVITE and its 200 in memory until Timer L.
+		pp.tx.Terminate()
+		if c.byeAOnAck {
+			c.byeAOnAck = false
+			c.byeLeg(legA, c.byeRel)
+		}
 	}
 }
 

@@ -70,7 +70,7 @@ const sdpAnswer = "v=0\r\n" +
 	"a=rtpmap:101 telephone-event/8000\r\n"
 
 type tenv struct {
-	t    *testing.T
+	t    testing.TB
 	srv  *Server
 	st   *store.Store
 	cdrs chan cdr.Record
@@ -105,7 +105,7 @@ func testLogger() *slog.Logger {
 
 // newEnv starts a store with the demo app (AXB, X numbers +8617000000000…9,
 // binding A–X–B), B listening, xnum with trunk.outbound = B, and A.
-func newEnv(t *testing.T, opts ...envOption) *tenv {
+func newEnv(t testing.TB, opts ...envOption) *tenv {
 	t.Helper()
 	var cfg envConfig
 	for _, o := range opts {
@@ -203,7 +203,7 @@ func (e *tenv) idle() {
 }
 
 // waitUntil polls cond on a ticker until it holds or the deadline passes.
-func waitUntil(t *testing.T, what string, cond func() bool) {
+func waitUntil(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
@@ -248,7 +248,7 @@ func (e *tenv) metric(name string, labels map[string]string) float64 {
 
 // peer is a test UA on its own loopback address: A (caller) or B (trunk).
 type peer struct {
-	t         *testing.T
+	t         testing.TB
 	name      string
 	ua        *sipgo.UserAgent
 	tp        *sip.TransportLayer
@@ -266,7 +266,7 @@ type srvReq struct {
 	tx  *sip.ServerTx
 }
 
-func newPeer(t *testing.T, name, host, transport string, dropCancel bool) *peer {
+func newPeer(t testing.TB, name, host, transport string, dropCancel bool) *peer {
 	t.Helper()
 	p := &peer{t: t, name: name, host: host, transport: transport, reqs: make(chan srvReq, 64)}
 	filter := func(_ sip.TransportReadProps, data []byte) ([]byte, error) {
@@ -486,7 +486,7 @@ func (p *peer) start(req *sip.Request) *sip.ClientTx {
 }
 
 // nextRes returns the next response of a client transaction.
-func nextRes(t *testing.T, tx *sip.ClientTx) *sip.Response {
+func nextRes(t testing.TB, tx *sip.ClientTx) *sip.Response {
 	t.Helper()
 	select {
 	case r := <-tx.Responses():
@@ -503,7 +503,7 @@ func nextRes(t *testing.T, tx *sip.ClientTx) *sip.Response {
 // with another code fails the test. sipgo hands each received message to
 // its own goroutine, so a 100 and a 180 sent back to back may arrive in
 // either order: tests wait for what they need, not for an order.
-func waitStatus(t *testing.T, tx *sip.ClientTx, code int) *sip.Response {
+func waitStatus(t testing.TB, tx *sip.ClientTx, code int) *sip.Response {
 	t.Helper()
 	for {
 		r := nextRes(t, tx)
@@ -517,7 +517,7 @@ func waitStatus(t *testing.T, tx *sip.ClientTx, code int) *sip.Response {
 }
 
 // finalOf skips provisionals and returns the final response.
-func finalOf(t *testing.T, tx *sip.ClientTx) *sip.Response {
+func finalOf(t testing.TB, tx *sip.ClientTx) *sip.Response {
 	t.Helper()
 	for {
 		if r := nextRes(t, tx); r.StatusCode >= 200 {
@@ -639,12 +639,12 @@ func goroutines() int {
 // does on its own (a 100 Trying after 200 ms, answering CANCEL) and a test
 // must control.
 type rawPeer struct {
-	t    *testing.T
+	t    testing.TB
 	conn *net.UDPConn
 	msgs chan sip.Message
 }
 
-func newRawPeer(t *testing.T, host string) *rawPeer {
+func newRawPeer(t testing.TB, host string) *rawPeer {
 	t.Helper()
 	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.ParseIP(host)})
 	if err != nil {

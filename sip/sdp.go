@@ -2,7 +2,6 @@ package sip
 
 import (
 	"bytes"
-	"hash/fnv"
 	"math/rand/v2"
 	"net/netip"
 	"strconv"
@@ -38,17 +37,15 @@ func (id *sdpIdentity) rewrite(body []byte, host string) ([]byte, error) {
 	if !bytes.HasPrefix(body, []byte("v=")) {
 		return nil, ErrBadSDP
 	}
-	h := fnv.New64a()
+	sum := uint64(fnvOffset)
 	forEachLine(body, func(line []byte) {
 		if keep, repl := sdpLine(line); keep && !bytes.HasPrefix(line, []byte("o=")) {
 			if repl != nil {
 				line = repl
 			}
-			h.Write(line)
-			h.Write([]byte{'\n'})
+			sum = fnv1a(fnv1a(sum, line), newline)
 		}
 	})
-	sum := h.Sum64()
 	if id.sent && sum != id.last {
 		id.version++
 	}
@@ -95,7 +92,24 @@ func (id *sdpIdentity) appendOrigin(out []byte, host string) []byte {
 	return append(out, '\r', '\n')
 }
 
-var sdpSessionName = []byte("s=xnum")
+var (
+	sdpSessionName = []byte("s=xnum")
+	newline        = []byte{'\n'}
+)
+
+// FNV-1a, inline so that hashing a body allocates nothing.
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func fnv1a(h uint64, b []byte) uint64 {
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= fnvPrime
+	}
+	return h
+}
 
 // sdpLine says whether a line crosses to the other leg, and its replacement.
 func sdpLine(line []byte) (keep bool, repl []byte) {
