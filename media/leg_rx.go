@@ -3,6 +3,7 @@ package media
 import (
 	"encoding/binary"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtp"
@@ -104,8 +105,9 @@ func (l *Leg) readRTCP() {
 	}
 }
 
-// alive records a packet from the peer and returns the engine time.
-func (l *Leg) alive(c interface{ Add(uint64) uint64 }) int64 {
+// alive counts a packet from the peer in c, records it as the last sign of
+// life, and returns the engine time.
+func (l *Leg) alive(c *atomic.Uint64) int64 {
 	c.Add(1)
 	now := int64(l.eng.now())
 	l.lastRx.Store(now)
