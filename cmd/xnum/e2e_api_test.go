@@ -242,6 +242,15 @@ func checkCDR(t testing.TB, got cdrRec, w cdrWant) {
 	if w.Answered != (got.FwdAnswerTime != "") {
 		bad("fwdAnswerTime", got.FwdAnswerTime, map[bool]string{true: "set", false: `""`}[w.Answered])
 	}
+	if w.BindNum != "" && got.CalleeNum != w.BindNum {
+		bad("calleeNum (the dialled X)", got.CalleeNum, w.BindNum)
+	}
+	if w.FwdDstNum != "" && w.BindNum != "" && got.FwdDisplayNum != w.BindNum {
+		bad("fwdDisplayNum (the X shown to B)", got.FwdDisplayNum, w.BindNum)
+	}
+	if got.AppKey == demoApp && got.ServiceType != "004" {
+		bad("serviceType", got.ServiceType, "004 (AXB)")
+	}
 	if got.ICID == "" || got.SessionID == "" || got.CallInTime == "" {
 		t.Errorf("CDR lacks icid/sessionId/callInTime: %+v", got)
 	}

@@ -193,6 +193,7 @@ func TestE2ERefused(t *testing.T) {
 				if x == "" {
 					x = demoX
 				}
+				w.BindNum = x
 				checkCDR(t, e.lastCDR(byBindNum(x), 1), w)
 			}
 		})
@@ -255,7 +256,7 @@ func TestE2ECalleeFails(t *testing.T) {
 			}
 			checkCDR(t, e.lastCDR(byBindNum(demoX), 1), cdrWant{
 				ULFailReason: r.wantCause, SIPStatusCode: r.wantStatus, CallRelDirection: relDir,
-				FwdUnaswRsn: r.unaswRsn, CallerNum: alice.Number, FwdDstNum: bob.Number, HasSubscription: true,
+				FwdUnaswRsn: r.unaswRsn, CallerNum: alice.Number, FwdDstNum: bob.Number, BindNum: demoX, HasSubscription: true,
 			})
 		})
 	}
@@ -292,7 +293,7 @@ func TestE2ECancel(t *testing.T) {
 			}
 			checkCDR(t, e.lastCDR(byBindNum(demoX), 1), cdrWant{
 				ULFailReason: r.cause, SIPStatusCode: 487, CallRelDirection: 1,
-				CallerNum: alice.Number, FwdDstNum: bob.Number, HasSubscription: true,
+				CallerNum: alice.Number, FwdDstNum: bob.Number, BindNum: demoX, HasSubscription: true,
 			})
 		})
 	}
