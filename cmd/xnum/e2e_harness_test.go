@@ -108,6 +108,8 @@ var netSeq atomic.Int32
 
 func newNetPlan() netPlan {
 	n := netSeq.Add(1)
+	// Every address of the test lives here, xnum's RTP sockets too
+	// (media.address), so parallel instances never share a port.
 	// The second octet varies with the process so that two test binaries
 	// running at once (two packages, two developers) rarely share addresses.
 	second := 100 + os.Getpid()%100
@@ -215,6 +217,8 @@ api:
   admin_token: %q
 store:
   dir: %q
+media:
+  address: %q
 cdr:
   file: %q
 demo:
@@ -222,7 +226,7 @@ demo:
 log:
   level: debug
 %s`, e.sipAddr, t1, ring, e.trunk, xip, apiPort, adminToken,
-		filepath.Join(e.dir, "store"), filepath.Join(e.dir, "cdr.jsonl"), opts.YAML)
+		filepath.Join(e.dir, "store"), xip, filepath.Join(e.dir, "cdr.jsonl"), opts.YAML)
 	e.cfgPath = filepath.Join(e.dir, "xnum.yaml")
 	if err := os.WriteFile(e.cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
