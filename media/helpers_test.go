@@ -51,7 +51,6 @@ func (m *manualTicker) Stop()               {}
 
 // tickers hands the engine manual tickers and lets the test reach them.
 type tickers struct {
-	mu   sync.Mutex
 	made chan *manualTicker
 }
 
