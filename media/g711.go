@@ -18,8 +18,8 @@ const (
 // Code tables, built once from the functions below. They are never
 // written after package initialisation.
 var (
-	ulawDecode = buildDecode(decodeULawSlow)
-	alawDecode = buildDecode(decodeALawSlow)
+	ulawDecode             = buildDecode(decodeULawSlow)
+	alawDecode             = buildDecode(decodeALawSlow)
 	ulawToALaw, alawToULaw = buildTranscode()
 )
 
