@@ -1,0 +1,465 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/xnum/xnum/cdr"
+)
+
+// The outbox key families (added to the layout of keys.go by the event
+// issue; ids are 8-byte big-endian, so byte order is id order):
+//
+//	ob\x00{appKey}\x00{id}  → cdr.OutboxItem  pending, per app in enqueue order
+//	obd\x00{id}             → cdr.OutboxItem  dead letters, oldest first
+//	obq\x00                 → uint64 BE       highest id reserved so far
+//
+// "ob\x00…" sorts before "ob\x01", so it never overlaps "obd\x00…" or
+// "obq\x00". A pending item is found by (appKey, id) and a dead one by id
+// alone, which is all the admin API has (SPEC §8).
+var (
+	pfxOutbox     = []byte("ob\x00")
+	pfxOutboxDead = []byte("obd\x00")
+	keyOutboxCeil = []byte("obq\x00")
+)
+
+// ErrOutboxNotFound: no dead item with that id (Redrive).
+var ErrOutboxNotFound = errors.New("outbox item not found")
+
+// outboxIDBlock is how many ids one synced write of obq reserves. A restart
+// skips the rest of the block, so ids are never reused even though the
+// items holding them are deleted once delivered.
+const outboxIDBlock = 1 << 20
+
+func idBytes(id uint64) []byte {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], id)
+	return b[:]
+}
+
+func outboxPrefix(app string) []byte { return join(pfxOutbox, app, "") }
+
+func outboxKey(app string, id uint64) []byte { return append(outboxPrefix(app), idBytes(id)...) }
+
+func deadKey(id uint64) []byte { return append(append([]byte{}, pfxOutboxDead...), idBytes(id)...) }
+
+// isOutboxKey reports whether k belongs to an outbox family (for
+// CheckIndexes, which knows every family of the store).
+func isOutboxKey(k []byte) bool {
+	return bytes.HasPrefix(k, pfxOutbox) || bytes.HasPrefix(k, pfxOutboxDead) || bytes.Equal(k, keyOutboxCeil)
+}
+
+// splitOutboxKey parses a pending key into its app and id.
+func splitOutboxKey(k []byte) (string, uint64, bool) {
+	rest, ok := bytes.CutPrefix(k, pfxOutbox)
+	if !ok || len(rest) < 10 || rest[len(rest)-9] != sep {
+		return "", 0, false
+	}
+	return string(rest[:len(rest)-9]), binary.BigEndian.Uint64(rest[len(rest)-8:]), true
+}
+
+var _ cdr.OutboxStore = (*Outbox)(nil)
+
+// Outbox is the durable queue of events and CDRs waiting for delivery
+// (SPEC §6, §7), kept in the Store's Pebble directory. Every mutation is one
+// batch committed with Sync before the method returns. It takes no store
+// writer mutex: outbox keys touch no other family, and concurrent calls
+// share Pebble's group commit.
+//
+// Exactly one Outbox may be open on a Store: it owns the id sequence.
+type Outbox struct {
+	s *Store
+
+	mu   sync.Mutex
+	cond *sync.Cond
+	next uint64 // next id to assign
+	ceil uint64 // highest id reserved on disk
+	// inflight holds the reservations (first → last id) whose batch is
+	// being committed. Ids commit out of order, so Pending only shows ids
+	// up to visible: every id ≤ visible is committed or abandoned. A reader
+	// that loaded up to some id can then never miss a lower one later.
+	inflight map[uint64]uint64
+	visible  uint64
+
+	redrive sync.Mutex // one Redrive at a time: a dead item goes back once
+}
+
+// OpenOutbox opens the outbox of s, reserving a fresh block of ids.
+func OpenOutbox(s *Store) (*Outbox, error) {
+	o := &Outbox{s: s, inflight: map[uint64]uint64{}}
+	o.cond = sync.NewCond(&o.mu)
+	err := s.read(func() error {
+		v, _, err := get(s.db, keyOutboxCeil)
+		if err != nil {
+			return err
+		}
+		o.next = decodeCount(v) + 1
+		o.visible = o.next - 1
+		return o.raiseCeil(o.next)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open outbox: %w", err)
+	}
+	return o, nil
+}
+
+// raiseCeil persists a ceiling a block above atLeast. It runs under o.mu
+// (or before o is shared) and the store's close guard.
+func (o *Outbox) raiseCeil(atLeast uint64) error {
+	ceil := atLeast + outboxIDBlock - 1
+	if err := o.s.db.Set(keyOutboxCeil, encodeCount(ceil), pebble.Sync); err != nil {
+		return fmt.Errorf("reserve outbox ids: %w", err)
+	}
+	o.ceil = ceil
+	return nil
+}
+
+// reserve assigns n ≥ 1 ids and marks them in flight.
+func (o *Outbox) reserve(n int) (uint64, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	first, last := o.next, o.next+uint64(n)-1
+	if last > o.ceil {
+		if err := o.s.read(func() error { return o.raiseCeil(last) }); err != nil {
+			return 0, err
+		}
+	}
+	o.next = last + 1
+	o.inflight[first] = last
+	return first, nil
+}
+
+// release ends the reservation starting at first (committed or not) and
+// advances visible.
+func (o *Outbox) release(first uint64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	delete(o.inflight, first)
+	low := o.next
+	for f := range o.inflight {
+		low = min(low, f)
+	}
+	o.visible = low - 1
+	o.cond.Broadcast()
+}
+
+// waitVisible returns once every id ≤ last is committed or abandoned, so
+// that a caller that notifies a reader after Enqueue never notifies early.
+func (o *Outbox) waitVisible(last uint64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for o.visible < last {
+		o.cond.Wait()
+	}
+}
+
+func (o *Outbox) visibleID() uint64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.visible
+}
+
+func checkItem(it cdr.OutboxItem) error {
+	if err := checkAppKey(it.AppKey); err != nil {
+		return err
+	}
+	if it.Kind == "" {
+		return fmt.Errorf("%w: kind", ErrInvalidArgument)
+	}
+	if len(it.Payload) == 0 {
+		return fmt.Errorf("%w: payload", ErrInvalidArgument)
+	}
+	return nil
+}
+
+// Enqueue stores items as pending in one synced batch, with ids assigned in
+// argument order, and returns the ids. Created is set from the store clock
+// when zero. When it returns, Pending sees the items.
+func (o *Outbox) Enqueue(items ...cdr.OutboxItem) ([]uint64, error) {
+	return o.enqueue(nil, items)
+}
+
+// EnqueueWithCDR stores rec as the local CDR copy (as PutCDR does) together
+// with items, in one synced batch: the record is either kept and queued, or
+// neither (SPEC §6.2, §7). items may be empty (a CDR no app receives).
+func (o *Outbox) EnqueueWithCDR(rec cdr.Record, items ...cdr.OutboxItem) ([]uint64, error) {
+	if rec.ICID == "" {
+		return nil, fmt.Errorf("%w: icid", ErrInvalidArgument)
+	}
+	return o.enqueue(&rec, items)
+}
+
+func (o *Outbox) enqueue(rec *cdr.Record, items []cdr.OutboxItem) ([]uint64, error) {
+	for _, it := range items {
+		if err := checkItem(it); err != nil {
+			return nil, err
+		}
+	}
+	var recData []byte
+	if rec != nil {
+		var err error
+		if recData, err = json.Marshal(rec); err != nil {
+			return nil, fmt.Errorf("encode cdr: %w", err)
+		}
+	}
+	if rec == nil && len(items) == 0 {
+		return nil, nil
+	}
+	now := o.s.now()
+	data := make([][]byte, len(items))
+	var ids []uint64
+	if len(items) > 0 {
+		first, err := o.reserve(len(items))
+		if err != nil {
+			return nil, err
+		}
+		defer o.release(first) // also when the commit fails: ids abandoned
+		ids = make([]uint64, len(items))
+		for i, it := range items {
+			ids[i] = first + uint64(i)
+			it.ID = ids[i]
+			if it.Created.IsZero() {
+				it.Created = now.UTC()
+			}
+			if data[i], err = json.Marshal(it); err != nil {
+				return nil, fmt.Errorf("encode outbox item: %w", err)
+			}
+		}
+	}
+	err := o.commit(func(b *pebble.Batch) error {
+		if rec != nil {
+			if err := b.Set(cdrKey(now, rec.ICID), recData, nil); err != nil {
+				return fmt.Errorf("batch set: %w", err)
+			}
+		}
+		for i, it := range items {
+			if err := b.Set(outboxKey(it.AppKey, ids[i]), data[i], nil); err != nil {
+				return fmt.Errorf("batch set: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) > 0 {
+		o.release(ids[0]) // the deferred release then finds nothing to do
+		o.waitVisible(ids[len(ids)-1])
+	}
+	return ids, nil
+}
+
+// PendingApps lists, in key order, the apps that have pending items. It
+// reads one key per app, skipping over each app's queue.
+func (o *Outbox) PendingApps() ([]string, error) {
+	var apps []string
+	err := o.s.read(func() error {
+		it, err := o.s.db.NewIter(&pebble.IterOptions{LowerBound: pfxOutbox, UpperBound: prefixEnd(pfxOutbox)})
+		if err != nil {
+			return fmt.Errorf("iter: %w", err)
+		}
+		for ok := it.First(); ok; {
+			app, _, good := splitOutboxKey(it.Key())
+			if !good {
+				_ = it.Close()
+				return fmt.Errorf("%w: bad outbox key %s", ErrInconsistent, safeKey(it.Key()))
+			}
+			apps = append(apps, app)
+			ok = it.SeekGE(prefixEnd(outboxPrefix(app)))
+		}
+		return it.Close()
+	})
+	return apps, err
+}
+
+// Pending returns up to limit (at least 1) pending items of appKey with an
+// id above afterID, in id order.
+func (o *Outbox) Pending(appKey string, afterID uint64, limit int) ([]cdr.OutboxItem, error) {
+	limit = max(limit, 1)
+	vis := o.visibleID()
+	if afterID >= vis || afterID == math.MaxUint64 {
+		return nil, nil
+	}
+	lo, hi := outboxKey(appKey, afterID+1), outboxKey(appKey, vis+1)
+	var out []cdr.OutboxItem
+	err := o.s.read(func() error {
+		return scanRange(o.s.db, lo, hi, func(k, v []byte) error {
+			var it cdr.OutboxItem
+			if err := json.Unmarshal(v, &it); err != nil {
+				return fmt.Errorf("decode %s: %w", safeKey(k), err)
+			}
+			out = append(out, it)
+			if len(out) >= limit {
+				return errStop
+			}
+			return nil
+		})
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return nil, err
+	}
+	return out, nil
+}
+
+// commit runs fill on a fresh batch and commits it with Sync.
+func (o *Outbox) commit(fill func(b *pebble.Batch) error) error {
+	return o.s.read(func() error {
+		b := o.s.db.NewBatch()
+		defer b.Close()
+		if err := fill(b); err != nil {
+			return err
+		}
+		if b.Empty() {
+			return nil
+		}
+		if err := b.Commit(pebble.Sync); err != nil {
+			return fmt.Errorf("outbox commit: %w", err)
+		}
+		return nil
+	})
+}
+
+// MarkDelivered deletes the delivered items of appKey in one synced batch.
+// Unknown ids are ignored.
+func (o *Outbox) MarkDelivered(appKey string, ids ...uint64) error {
+	return o.commit(func(b *pebble.Batch) error {
+		for _, id := range ids {
+			if err := b.Delete(outboxKey(appKey, id), nil); err != nil {
+				return fmt.Errorf("batch delete: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// MarkFailed rewrites pending items (their attempts, next attempt, first
+// failure and last error) in one synced batch.
+func (o *Outbox) MarkFailed(items ...cdr.OutboxItem) error {
+	return o.commit(func(b *pebble.Batch) error {
+		for _, it := range items {
+			data, err := json.Marshal(it)
+			if err != nil {
+				return fmt.Errorf("encode outbox item: %w", err)
+			}
+			if err := b.Set(outboxKey(it.AppKey, it.ID), data, nil); err != nil {
+				return fmt.Errorf("batch set: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// MoveToDead moves pending items to the dead letters in one synced batch,
+// storing them as given.
+func (o *Outbox) MoveToDead(items ...cdr.OutboxItem) error {
+	return o.commit(func(b *pebble.Batch) error {
+		for _, it := range items {
+			data, err := json.Marshal(it)
+			if err != nil {
+				return fmt.Errorf("encode outbox item: %w", err)
+			}
+			if err := b.Delete(outboxKey(it.AppKey, it.ID), nil); err != nil {
+				return fmt.Errorf("batch delete: %w", err)
+			}
+			if err := b.Set(deadKey(it.ID), data, nil); err != nil {
+				return fmt.Errorf("batch set: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// ListDead returns one page of dead items, oldest first, of appKey ("" for
+// every app), and how many there are. Paging is that of the CDR query:
+// pageIndex from 1, pageSize DefaultPageSize when < 1, at most MaxPageSize.
+func (o *Outbox) ListDead(appKey string, pageIndex, pageSize int) ([]cdr.OutboxItem, int, error) {
+	first, last := pageBounds(math.MaxInt, pageIndex, pageSize)
+	var page []cdr.OutboxItem
+	total := 0
+	err := o.s.read(func() error {
+		return scan(o.s.db, pfxOutboxDead, func(k, v []byte) error {
+			var it cdr.OutboxItem
+			if err := json.Unmarshal(v, &it); err != nil {
+				return fmt.Errorf("decode %s: %w", safeKey(k), err)
+			}
+			if appKey != "" && it.AppKey != appKey {
+				return nil
+			}
+			if total >= first && total < last {
+				page = append(page, it)
+			}
+			total++
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return page, total, nil
+}
+
+// Redrive makes the dead item id pending again in one synced batch: due
+// now, attempts and first failure cleared (a fresh retry schedule), under a
+// new id at the end of its app's queue. It returns the item as re-enqueued;
+// ErrOutboxNotFound when no dead item has that id.
+func (o *Outbox) Redrive(id uint64) (cdr.OutboxItem, error) {
+	o.redrive.Lock()
+	defer o.redrive.Unlock()
+	var it cdr.OutboxItem
+	err := o.s.read(func() error {
+		ok, err := getJSON(o.s.db, deadKey(id), &it)
+		if err == nil && !ok {
+			err = fmt.Errorf("%w: %d", ErrOutboxNotFound, id)
+		}
+		return err
+	})
+	if err != nil {
+		return cdr.OutboxItem{}, err
+	}
+	newID, err := o.reserve(1)
+	if err != nil {
+		return cdr.OutboxItem{}, err
+	}
+	defer o.release(newID)
+	it.ID, it.Attempts, it.LastError = newID, 0, ""
+	it.NextAttempt, it.FirstFailure = time.Time{}, time.Time{}
+	data, err := json.Marshal(it)
+	if err != nil {
+		return cdr.OutboxItem{}, fmt.Errorf("encode outbox item: %w", err)
+	}
+	err = o.commit(func(b *pebble.Batch) error {
+		if err := b.Delete(deadKey(id), nil); err != nil {
+			return fmt.Errorf("batch delete: %w", err)
+		}
+		if err := b.Set(outboxKey(it.AppKey, newID), data, nil); err != nil {
+			return fmt.Errorf("batch set: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return cdr.OutboxItem{}, err
+	}
+	o.release(newID)
+	o.waitVisible(newID)
+	return it, nil
+}
+
+// Depth counts the pending and the dead items. It reads every outbox key:
+// meant for a metrics scrape, not a hot path.
+func (o *Outbox) Depth() (pending, dead int, err error) {
+	err = o.s.read(func() error {
+		if err := scan(o.s.db, pfxOutbox, func(_, _ []byte) error { pending++; return nil }); err != nil {
+			return err
+		}
+		return scan(o.s.db, pfxOutboxDead, func(_, _ []byte) error { dead++; return nil })
+	})
+	return pending, dead, err
+}
