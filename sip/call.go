@@ -22,12 +22,17 @@ type call struct {
 	a, b leg
 
 	// A leg: xnum is UAS of the initial INVITE.
-	aReq    *sip.Request
-	aTx     *sip.ServerTx
-	aFinal  int    // final status sent to A, 0 while none
-	aOffer  []byte // A's SDP offer as received, nil for a late offer
-	maxFwd  uint32 // A's Max-Forwards
-	aTCPSrc string
+	aReq      *sip.Request
+	aTx       *sip.ServerTx
+	aFinal    int    // final status sent to A, 0 while none (the loop's view)
+	aOffer    []byte // A's SDP offer as received, nil for a late offer
+	maxFwd    uint32 // A's Max-Forwards
+	cancelKey string // key of A's INVITE in Server.cancels (UDP), "" when none
+	// aMu orders the one final response to A's INVITE between the loop and
+	// the UDP read loop answering a CANCEL (cancel.go): whoever sends first
+	// wins, and the other learns that it did not.
+	aMu   sync.Mutex
+	aSent int
 
 	// B leg: xnum is UAC of the B INVITE.
 	bReq       *sip.Request
@@ -137,15 +142,22 @@ func (s *Server) newCall(req *sip.Request, tx *sip.ServerTx) {
 	c.inbox.wake = make(chan struct{}, 1)
 	c.a.ref = legRef{c: c, leg: legA}
 	c.b.ref = legRef{c: c, leg: legB}
+	// A's tag is chosen before anything can look at the call.
+	c.a.localTag = s.ids.tag()
 	s.active.Add(1)
 	s.calls.Store(c, struct{}{})
 	if s.ending.Load() {
 		c.inbox.push(event{kind: evShutdown, force: true})
 	}
-	// A CANCEL matching this INVITE is answered 200 and 487 by sipgo's
-	// transaction; the loop learns of it here.
-	if !tx.OnCancel(func(*sip.Request) { c.inbox.push(event{kind: evCancel}) }) {
-		c.inbox.push(event{kind: evCancel})
+	if sip.IsReliable(req.Transport()) {
+		// sipgo answers a CANCEL of this INVITE with 200 and 487 itself
+		// (cancel.go); the loop learns of it here.
+		if !tx.OnCancel(func(*sip.Request) { c.inbox.push(event{kind: evCancel, sent487: true}) }) {
+			c.inbox.push(event{kind: evCancel, sent487: true})
+		}
+	} else if key, ok := cancelKey(req); ok {
+		c.cancelKey = key
+		s.cancels.Store(key, c)
 	}
 	c.run()
 }
@@ -205,7 +217,7 @@ func (c *call) handle(ev event) {
 	case evRequest:
 		c.onRequest(ev.leg, ev.req, ev.tx)
 	case evCancel:
-		c.onCancel(true)
+		c.onCancel(ev.sent487)
 	case ev2xx:
 		c.on2xxAgain(ev.leg, ev.res)
 	case evShutdown:
@@ -316,18 +328,19 @@ type evKind uint8
 
 const (
 	evRequest  evKind = iota // a request of one of the call's dialogs (tx nil for ACK)
-	evCancel                 // A cancelled its INVITE; sipgo answered 487
+	evCancel                 // A cancelled its INVITE
 	ev2xx                    // a further 2xx to one of our INVITEs
 	evShutdown               // drain or close: release now
 )
 
 type event struct {
-	kind  evKind
-	leg   legID
-	req   *sip.Request
-	tx    *sip.ServerTx
-	res   *sip.Response
-	force bool // evShutdown: leave without waiting for B
+	kind    evKind
+	leg     legID
+	req     *sip.Request
+	tx      *sip.ServerTx
+	res     *sip.Response
+	force   bool // evShutdown: leave without waiting for B
+	sent487 bool // evCancel: sipgo has answered the INVITE 487 already
 }
 
 // inbox is the call's unbounded queue: pushing never blocks the sender

@@ -30,6 +30,9 @@ func (c *call) finish() {
 	c.abortMod()
 	s.unregister(&c.a)
 	s.unregister(&c.b)
+	if c.cancelKey != "" {
+		s.cancels.CompareAndDelete(c.cancelKey, c)
+	}
 	for _, ev := range c.inbox.close() {
 		c.refuse(ev)
 	}

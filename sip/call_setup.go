@@ -77,7 +77,6 @@ func (c *call) setupA() {
 	if cid := req.CallID(); cid != nil {
 		a.callID = string(*cid)
 	}
-	a.localTag = c.s.ids.tag()
 	a.remoteTag = fromTag(req)
 	if to := req.To(); to != nil {
 		a.localURI = to.Address
@@ -134,6 +133,24 @@ func (c *call) onPromptDone() {
 	}
 }
 
+// sendFinal sends A's one final response unless another went first: a 487
+// for a CANCEL, sent by cancel.go or by sipgo's transaction (which then
+// refuses ours with an error).
+func (c *call) sendFinal(res *sip.Response) bool {
+	c.aMu.Lock()
+	defer c.aMu.Unlock()
+	if c.aSent != 0 {
+		return false
+	}
+	if err := c.aTx.Respond(res); err != nil {
+		c.s.log.Debug("sip final response refused", "status", res.StatusCode, "err", err)
+		c.aSent = 487
+		return false
+	}
+	c.aSent = res.StatusCode
+	return true
+}
+
 // fail releases the call towards A on an error of ours.
 func (c *call) fail(err error) {
 	status, cause := Classify(err)
@@ -153,7 +170,10 @@ func (c *call) finalToA(rel routing.Release, dir int, result string) {
 	}
 	res := c.s.response(c.aReq, status, c.a.localTag)
 	res.AppendHeader(reasonHeader(rel))
-	c.s.respond(c.aTx, res)
+	if !c.sendFinal(res) {
+		c.onCancel(true) // A's CANCEL got its 487 first
+		return
+	}
 	c.aFinal = status
 	c.setOutcome(rel, status, dir, result)
 	c.ended = true
@@ -295,10 +315,8 @@ func (c *call) onB2xx(r *sip.Response) {
 	res.AppendHeader(s.contact(c.a.transport))
 	res.AppendHeader(s.allowHdr)
 	setSDP(res, body)
-	if err := c.aTx.Respond(res); err != nil {
-		// The transaction ended under us: A's CANCEL won the race and sipgo
-		// has answered it 487.
-		c.onCancel(true)
+	if !c.sendFinal(res) {
+		c.onCancel(true) // A's CANCEL won the race and got its 487
 		return
 	}
 	c.aFinal = 200

@@ -96,10 +96,13 @@ func TestCancelAfterRinging(t *testing.T) {
 	cancelled := make(chan struct{})
 	in.tx.OnCancel(func(*sip.Request) { close(cancelled) })
 	e.B.respond(in, 180, "b1", "")
-	waitStatus(t, c.tx, 180)
-	c.cancel()
-	if r := finalOf(t, c.tx); r.StatusCode != 487 {
-		t.Fatalf("INVITE answered %d", r.StatusCode)
+	ringing := waitStatus(t, c.tx, 180)
+	if r := c.cancel(); r.StatusCode != 200 || toTag(r) != toTag(ringing) {
+		t.Errorf("CANCEL answered %d with To tag %q, want 200 and the 180's %q", r.StatusCode, toTag(r), toTag(ringing))
+	}
+	r := finalOf(t, c.tx)
+	if r.StatusCode != 487 || reasonQ850(r) != 16 || toTag(r) != toTag(ringing) {
+		t.Fatalf("INVITE answered %d cause %d tag %q, want 487, Q.850 16, the 180's tag", r.StatusCode, reasonQ850(r), toTag(r))
 	}
 	select {
 	case <-cancelled:
@@ -199,4 +202,46 @@ func TestRingTimeoutCrossing200(t *testing.T) {
 		t.Errorf("CDR cause %d", rec.ULFailReason)
 	}
 	e.idle()
+}
+
+// TestCancelOverTCP: over TCP sipgo answers the CANCEL itself; the call is
+// released all the same.
+func TestCancelOverTCP(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withTCP())
+	c := e.invite(e.A, inviteOpt{user: tX, from: tA, sdp: sdpOffer})
+	in := e.B.expect(sip.INVITE)
+	cancelled := make(chan struct{})
+	in.tx.OnCancel(func(*sip.Request) { close(cancelled) })
+	e.B.respond(in, 180, "b1", "")
+	waitStatus(t, c.tx, 180)
+	c.cancel()
+	if r := finalOf(t, c.tx); r.StatusCode != 487 {
+		t.Fatalf("INVITE answered %d", r.StatusCode)
+	}
+	select {
+	case <-cancelled:
+	case <-time.After(waitFor):
+		t.Fatal("B got no CANCEL")
+	}
+	if rec := e.cdr(); rec.ULFailReason != 7502 || rec.SIPStatusCode != 487 {
+		t.Errorf("CDR cause %d status %d", rec.ULFailReason, rec.SIPStatusCode)
+	}
+	e.idle()
+}
+
+// TestCancelUnknown: a CANCEL that matches no INVITE gets 481 (RFC 3261 §9.2).
+func TestCancelUnknown(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := &tcall{tdlg: &tdlg{p: e.A}, inv: sip.NewRequest(sip.INVITE, sip.Uri{Scheme: "sip", User: tX, Host: xHost, Port: e.srv.advPort})}
+	c.inv.AppendHeader(e.A.via())
+	c.inv.AppendHeader(&sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: tA, Host: aHost}, Params: sip.HeaderParams{{K: "tag", V: "x"}}})
+	c.inv.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: tX, Host: xHost}})
+	cid := sip.CallIDHeader("never-invited")
+	c.inv.AppendHeader(&cid)
+	c.inv.AppendHeader(&sip.CSeqHeader{SeqNo: 1, MethodName: sip.INVITE})
+	if r := c.cancel(); r.StatusCode != 481 {
+		t.Errorf("CANCEL of nothing: %d, want 481", r.StatusCode)
+	}
 }

@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -160,16 +161,20 @@ func (s *Server) admitted(a netip.Addr) bool {
 
 // readFilter drops datagrams from sources that are not admitted before they
 // are parsed: silently, as SPEC §4.1 asks.
+// It also takes UDP CANCELs out of the stream (cancel.go).
 func (s *Server) readFilter(p sip.TransportReadProps, data []byte) ([]byte, error) {
-	if len(s.allowed) == 0 {
-		return data, nil
+	if len(s.allowed) != 0 && !s.admitted(addrOf(p.RemoteAddr)) {
+		s.m.dropped.Inc()
+		return nil, nil
 	}
-	if s.admitted(addrOf(p.RemoteAddr)) {
-		return data, nil
+	if p.Transport == "UDP" && bytes.HasPrefix(data, cancelPrefix) {
+		s.interceptCancel(p.RemoteAddr, data)
+		return nil, nil
 	}
-	s.m.dropped.Inc()
-	return nil, nil
+	return data, nil
 }
+
+var cancelPrefix = []byte("CANCEL ")
 
 func addrOf(a net.Addr) netip.Addr {
 	switch v := a.(type) {

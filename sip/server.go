@@ -93,6 +93,8 @@ type Server struct {
 
 	dialogs  sync.Map // dialogKey → *legRef
 	calls    sync.Map // *call → struct{}
+	cancels  sync.Map // cancelKey of a UDP INVITE → *call, until the call ends
+	parser   *sip.Parser
 	active   atomic.Int64
 	draining atomic.Bool   // new INVITEs get 503
 	ending   atomic.Bool   // calls created from now on release at once
@@ -132,6 +134,7 @@ func NewServer(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s.ids = newIDGen()
+	s.parser = sip.NewParser()
 	s.allowHdr = sip.NewHeader("Allow", allowed)
 	m, err := newMetrics(d.Registerer, s.ActiveCalls)
 	if err != nil {
