@@ -8,15 +8,15 @@
 # highest rate with ≥ 99.9 % success. The same scenarios are then run SIPp →
 # SIPp with no xnum in between: that is the ceiling this machine gives SIPp
 # itself, and the ratio is printed. Everything started here is stopped on
-# exit. Bounded: about two minutes with the defaults (each step has its own
+# exit. Bounded: under three minutes with the defaults (each step has its own
 # deadline).
 #
 # Knobs (environment):
 #   XNUM_BIN            binary to run                 [bin/xnum]
-#   BENCH_RATES         xnum ramp, calls/s            ["200 400 600 800 1000 1200 1500"]
+#   BENCH_RATES         xnum ramp, calls/s            ["200 400 600 800 1000 1200 1500 2000 2500"]
 #   BENCH_STEP          seconds per xnum step         [10]
 #   BENCH_CPU_RATE      fixed rate for CPU per call   [500]
-#   BENCH_DIRECT_RATES  SIPp→SIPp ramp, calls/s       ["1000 1500 2000 3000"]
+#   BENCH_DIRECT_RATES  SIPp→SIPp ramp, calls/s       ["1500 2500 3500 5000"]
 #   BENCH_DIRECT_STEP   seconds per direct step       [5]
 #   BENCH_NET           /24 of the loopback range     [127.0.77]
 #   BENCH_KEEP=1        keep the work directory (logs, SIPp statistics)
@@ -25,10 +25,10 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SCEN="$ROOT/testdata/sipp"
 BIN=${XNUM_BIN:-$ROOT/bin/xnum}
-RATES=${BENCH_RATES:-"200 400 600 800 1000 1200 1500"}
+RATES=${BENCH_RATES:-"200 400 600 800 1000 1200 1500 2000 2500"}
 STEP=${BENCH_STEP:-10}
 CPU_RATE=${BENCH_CPU_RATE:-500}
-DIRECT_RATES=${BENCH_DIRECT_RATES:-"1000 1500 2000 3000"}
+DIRECT_RATES=${BENCH_DIRECT_RATES:-"1500 2500 3500 5000"}
 DIRECT_STEP=${BENCH_DIRECT_STEP:-5}
 NET=${BENCH_NET:-127.0.77}
 XNUM_IP=$NET.1 CALLER_IP=$NET.2 TRUNK_IP=$NET.3
@@ -148,7 +148,7 @@ run_step() {
 		-i "$CALLER_IP" -bind_local -ci "$CALLER_IP" -mi "$NET.12" -nostdin \
 		-r "$rate" -m "$calls" -l 100000 -recv_timeout 5000 -timeout "$((secs + 30))s" \
 		-buff_size "$BUF" -max_recv_loops 10000 -max_sched_loops 10000 \
-		-trace_stat -stf stat.csv -fd 1 -trace_rtt -rtt_freq 200 \
+		-trace_stat -stf stat.csv -fd 1 -trace_shortmsg -shortmessage_file short.log \
 		-trace_err -error_file errors.log >screen.log 2>&1)
 	t1=$(date +%s.%N)
 	c1=$(cpu_ticks "$XPID")
@@ -166,9 +166,15 @@ run_step() {
 	wall=$(echo "$t0 $t1" | awk '{print $2 - $1}')
 	COMPLETED=$(awk -v ok="$ok" -v w="$wall" 'BEGIN{printf "%.0f", (w > 0 ? ok / w : 0)}')
 	OK_PCT=$(awk -v ok="$ok" -v n="$calls" 'BEGIN{printf "%.2f", (n > 0 ? 100 * ok / n : 0)}')
-	read -r P50 P99 <<<"$(cat "$dir"/*_rtt.csv 2>/dev/null | awk -F';' '$3 == 1 || $3 == "1" {print $2}' | sort -n |
+	# INVITE→200 per call from SIPp's short message trace (µs timestamps):
+	# first INVITE sent to first 200 for it received; retransmissions ignored.
+	read -r P50 P99 <<<"$(awk -F'\t' '
+		$4 == "S" && $6 == "CSeq:1 INVITE" && !($5 in s) { s[$5] = $3 }
+		$4 == "R" && $6 == "CSeq:1 INVITE" && $7 ~ /^SIP\/2.0 200/ && !($5 in e) { e[$5] = $3 }
+		END { for (c in e) if (c in s) printf "%.2f\n", (e[c] - s[c]) * 1000 }' "$dir/short.log" 2>/dev/null | sort -n |
 		awk '{v[NR] = $1} END{if (NR == 0) {print "- -"; exit}
-			i50 = int(NR * 0.50 + 0.999); i99 = int(NR * 0.99 + 0.999); print v[i50], v[i99]}')"
+			print v[int(NR * 0.50 + 0.999)], v[int(NR * 0.99 + 0.999)]}')"
+	rm -f "$dir/short.log"
 	if [ "$label" = xnum ]; then
 		CPU_MS=$(awk -v d="$((c1 - c0))" -v hz="$CLK_TCK" -v ok="$ok" 'BEGIN{printf "%.3f", (ok > 0 ? d * 1000 / hz / ok : 0)}')
 		CPU_PCT=$(awk -v d="$((c1 - c0))" -v hz="$CLK_TCK" -v w="$wall" 'BEGIN{printf "%.0f", (w > 0 ? 100 * d / hz / w : 0)}')
@@ -179,7 +185,7 @@ run_step() {
 	if awk -v ok="$ok" -v n="$calls" -v off="$OFFERED" -v r="$rate" 'BEGIN{exit !(n > 0 && ok * 1000 >= n * 999 && off >= 0.95 * r)}'; then
 		CLEAN=1
 	fi
-	printf '  %-6s %5d cps | offered %7.1f/s  completed %5s/s | ok %6s%% (%d failed, %d retrans) | INVITE→200 p50 %5s ms p99 %5s ms | xnum CPU %s ms/call (%s%% of a core) | callee SIPp %s%%, machine %s%% of %d00%%%s\n' \
+	printf '  %-6s %5d cps | offered %7.1f/s  completed %5s/s | ok %6s%% (%d failed, %d retrans) | INVITE→200 p50 %6s ms p99 %7s ms | xnum CPU %s ms/call (%s%% of a core) | callee SIPp %s%%, machine %s%% of %d00%%%s\n' \
 		"$label" "$rate" "$OFFERED" "$COMPLETED" "$OK_PCT" "$failed" "$rretx" "$P50" "$P99" "$CPU_MS" "$CPU_PCT" "$UAS_PCT" "$MACHINE_PCT" "$(nproc)" \
 		"$([ "$CLEAN" = 1 ] && echo '' || echo '  ← below 99.9% or rate not reached')"
 }
@@ -225,4 +231,3 @@ if [ "$CEIL" -gt 0 ]; then
 	awk -v b="$BEST" -v c="$CEIL" 'BEGIN{printf "  ratio xnum / direct: %.2f\n", b / c}'
 fi
 echo "  machine busy ${IDLE_BUSY}% of $(nproc)00% before the load: figures are only comparable on an otherwise idle machine"
-echo "  (response times are SIPp's, whose clock ticks in steps of a few ms here: read p50 0 as < 1 tick)"
