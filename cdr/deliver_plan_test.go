@@ -1,0 +1,141 @@
+package cdr
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// q builds a queue from specs "kind:session" (kind e = event, f = fee;
+// suffix "@m" = due m minutes after t0), ids from 1.
+func q(specs ...string) []OutboxItem {
+	var out []OutboxItem
+	for i, s := range specs {
+		it := OutboxItem{ID: uint64(i + 1), Kind: KindEvent, Payload: json.RawMessage(`{}`)}
+		kind, rest, _ := strings.Cut(s, ":")
+		if kind == "f" {
+			it.Kind = KindFee
+		}
+		session, due, ok := strings.Cut(rest, "@")
+		if ok {
+			m, _ := strconv.Atoi(due)
+			it.NextAttempt = t0.Add(time.Duration(m) * time.Minute)
+		}
+		if session != "-" {
+			it.SessionID = session
+		}
+		out = append(out, it)
+	}
+	return out
+}
+
+// shape renders units as "e[1]" / "f[2 3]".
+func shape(units []unit) []string {
+	var out []string
+	for _, u := range units {
+		var ids []uint64
+		for _, it := range u.items {
+			ids = append(ids, it.ID)
+		}
+		out = append(out, fmt.Sprintf("%s%v", u.kind[:1], ids))
+	}
+	return out
+}
+
+func TestPlan(t *testing.T) {
+	many := make([]string, 120)
+	for i := range many {
+		many[i] = fmt.Sprintf("f:s%d", i)
+	}
+	for _, tc := range []struct {
+		name  string
+		queue []OutboxItem
+		max   int
+		want  []string
+		wake  time.Duration // after t0; 0 = none
+	}{
+		{"empty", nil, 10, nil, 0},
+		{"one head per session", q("e:a", "e:a", "e:b", "f:a", "e:b"), 10, []string{"e[1]", "e[3]"}, 0},
+		{"waiting head holds its session only", q("e:a@1", "e:a", "e:b", "f:a", "f:b"), 10, []string{"e[3]"}, time.Minute},
+		{"earliest wake", q("e:a@9", "e:b@4", "e:c@106"), 10, nil, 4 * time.Minute},
+		{"due retry goes", q("e:a@-1", "e:a"), 10, []string{"e[1]"}, 0},
+		{"fees of sessions batched, events alone", q("e:a", "f:b", "f:c", "e:d", "f:e"), 10, []string{"e[1]", "f[2 3 5]", "e[4]"}, 0},
+		{"no sessionId: each its own", q("e:-", "e:-", "f:-"), 10, []string{"e[1]", "e[2]", "f[3]"}, 0},
+		{"unit limit", q("e:a", "e:b", "e:c"), 2, []string{"e[1]", "e[2]"}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			units, wake := plan(tc.queue, t0, tc.max)
+			if got := shape(units); !slices.Equal(got, tc.want) {
+				t.Errorf("units %v, want %v", got, tc.want)
+			}
+			var wantWake time.Time
+			if tc.wake != 0 {
+				wantWake = t0.Add(tc.wake)
+			}
+			if !wake.Equal(wantWake) {
+				t.Errorf("wake %v, want %v", wake, wantWake)
+			}
+		})
+	}
+	// 120 CDRs of 120 sessions: batches of at most MaxFeeBatch.
+	units, _ := plan(q(many...), t0, 10)
+	var sizes []int
+	for _, u := range units {
+		sizes = append(sizes, len(u.items))
+	}
+	if !slices.Equal(sizes, []int{50, 50, 20}) {
+		t.Fatalf("fee batches %v", sizes)
+	}
+}
+
+func TestUnitBody(t *testing.T) {
+	u := unit{kind: KindFee, items: []OutboxItem{{Payload: json.RawMessage(`{"icid":"a"}`)}, {Payload: json.RawMessage(`{"icid":"b"}`)}}}
+	if got := string(u.body()); got != `{"eventType":"fee","feeLst":[{"icid":"a"},{"icid":"b"}]}` {
+		t.Fatalf("fee body %s", got)
+	}
+	ev := unit{kind: KindEvent, items: []OutboxItem{{Payload: json.RawMessage(`{"eventType":"callin"}`)}}}
+	if got := string(ev.body()); got != `{"eventType":"callin"}` {
+		t.Fatalf("event body %s", got)
+	}
+}
+
+// TestNextRetry: the vendor's 1, 4, 9, 106, 203, 300 minutes after the
+// first failure (SPEC §6.2), slots already past skipped, then dead.
+func TestNextRetry(t *testing.T) {
+	m := func(n float64) time.Time { return t0.Add(time.Duration(n * float64(time.Minute))) }
+	for _, tc := range []struct {
+		now  time.Time
+		want time.Time // zero = dead
+	}{
+		{m(0), m(1)}, {m(1), m(4)}, {m(4), m(9)}, {m(9), m(106)}, {m(106), m(203)}, {m(203), m(300)},
+		{m(300), time.Time{}},
+		{m(1.5), m(4)},        // a slow push
+		{m(120), m(203)},      // xnum was down across 106
+		{m(301), time.Time{}}, // past the last slot
+		{m(-1), m(1)},         // clock stepped back: the first slot
+		{m(299.99), m(300)},   // just before the last
+		{m(200), m(203)},
+		{m(0.0001), m(1)},
+		{m(105.999), m(106)},
+		{m(203.0001), m(300)},
+		{m(8.9999), m(9)},
+		{m(3.9999), m(4)},
+		{m(1e6), time.Time{}},
+		{m(300.0001), time.Time{}},
+	} {
+		got, ok := NextRetry(t0, tc.now)
+		if ok != !tc.want.IsZero() || !got.Equal(tc.want) {
+			t.Errorf("NextRetry(t0, t0+%v) = %v %v, want %v", tc.now.Sub(t0), got.Sub(t0), ok, tc.want.Sub(t0))
+		}
+	}
+	if d := RetryDelays(); d != [6]time.Duration{time.Minute, 4 * time.Minute, 9 * time.Minute,
+		106 * time.Minute, 203 * time.Minute, 300 * time.Minute} {
+		t.Fatalf("schedule %v", d)
+	}
+}
