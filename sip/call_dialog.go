@@ -109,11 +109,11 @@ func (c *call) onAck(id legID, req *sip.Request) {
 			c.sendAck(o, pp.ackSeq, body)
 		}
 	}
+	// The dialog is confirmed: the INVITE transaction has nothing left to
+	// absorb (the sender stopped retransmitting at our 100), so it goes now
+	// rather than holding the INVITE and its 2xx in memory until Timer L.
+	pp.tx.Terminate()
 	if pp.initial {
-		// A is confirmed: the INVITE transaction has nothing left to absorb
-		// (A stopped retransmitting at our 100), so it goes now rather than
-		// holding the INVITE and its 200 in memory until Timer L.
-		pp.tx.Terminate()
 		if c.byeAOnAck {
 			c.byeAOnAck = false
 			c.byeLeg(legA, c.byeRel)
@@ -229,9 +229,14 @@ func (c *call) onModify(id legID, req *sip.Request, tx *sip.ServerTx) {
 		}
 		body = b
 	}
+	mf := req.MaxForwards()
+	if mf != nil && mf.Val() == 0 {
+		s.reject(tx, req, ErrTooManyHops)
+		return
+	}
 	y.localSeq++
 	out := s.request(y, req.Method, y.localSeq)
-	if mf := req.MaxForwards(); mf != nil && mf.Val() > 0 {
+	if mf != nil {
 		v := sip.MaxForwardsHeader(mf.Val() - 1)
 		out.ReplaceHeader(&v)
 	}

@@ -142,6 +142,11 @@ func (s *Server) route(req *sip.Request, transport, dest string, direct bool) {
 		req.Laddr = s.udpLaddr
 	}
 	if dest != "" && direct {
-		req.SetDestination(dest)
+		// Only while that connection lives; else the Contact, as RFC 3261
+		// §12.2.1.1 says.
+		if c, err := s.tp.GetConnection("tcp", dest); err == nil {
+			c.TryClose() // GetConnection took a reference
+			req.SetDestination(dest)
+		}
 	}
 }

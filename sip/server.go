@@ -117,9 +117,14 @@ func NewServer(d Deps) (*Server, error) {
 	if d.Plan == nil || d.Table == nil || d.Lookup == nil || d.CDR == nil {
 		return nil, fmt.Errorf("%w: Plan, Table, Lookup and CDR are required", ErrMissingDeps)
 	}
-	s := &Server{d: d, log: d.Logger, now: d.Now, idle: make(chan struct{}, 1)}
-	if s.log == nil {
+	s := &Server{d: d, now: d.Now, idle: make(chan struct{}, 1)}
+	// Every log line — xnum's and sipgo's, which quotes whole messages —
+	// goes through a handler that masks digit runs: logs never carry a full
+	// number (STYLE.md).
+	if d.Logger == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	} else {
+		s.log = slog.New(maskingHandler{d.Logger.Handler()})
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -142,9 +147,7 @@ func NewServer(d Deps) (*Server, error) {
 	}
 	s.m = m
 
-	// sipgo logs through a handler that masks digit runs: its error logs
-	// quote raw messages, and logs never carry a full number (SPEC, STYLE.md).
-	sipLog := slog.New(maskingHandler{s.log.Handler()})
+	sipLog := s.log
 	ua, err := sipgo.NewUA(
 		sipgo.WithUserAgent("xnum"),
 		sipgo.WithUserAgentTransportLayerOptions(
