@@ -13,17 +13,25 @@ import (
 func TestE2ERFC3261(t *testing.T) {
 	t.Parallel()
 
-	t.Run("caller over TCP", func(t *testing.T) {
-		t.Parallel()
-		e := newEnv(t, envOpts{})
-		res := e.call(t, callSpec{Caller: alice, Scenario: "uac_call.xml", TCP: true,
-			Mutate: func(s *scn) { s.HangupBy = "caller" },
-			Callee: &bob, CalleeScenario: "uas_answer.xml", CalleeMutate: func(s *scn) { s.Ring = true }})
-		res.checkBLeg(t, bob.Number, demoX)
-		res.checkNoLeaks(t)
-		checkCDR(t, e.lastCDR(byBindNum(demoX), 1), cdrWant{CallRelDirection: 1,
-			CallerNum: alice.Number, FwdDstNum: bob.Number, HasSubscription: true, Answered: true})
-	})
+	for _, by := range []string{"caller", "callee"} {
+		t.Run("caller over TCP, "+by+" hangs up", func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, envOpts{})
+			res := e.call(t, callSpec{Caller: alice, Scenario: "uac_call.xml", TCP: true,
+				Mutate: func(s *scn) { s.HangupBy = by },
+				Callee: &bob, CalleeScenario: "uas_answer.xml", CalleeMutate: func(s *scn) { s.Ring, s.HangupBy = true, by }})
+			res.checkBLeg(t, bob.Number, demoX)
+			res.checkNoLeaks(t)
+			// RFC 3261 §20.14: Content-Length is mandatory on stream transports.
+			for _, m := range res.uac.received() {
+				if m.Header("Content-Length") == "" {
+					t.Errorf("message to A over TCP without Content-Length:\n%s", m.Text)
+				}
+			}
+			checkCDR(t, e.lastCDR(byBindNum(demoX), 1), cdrWant{CallRelDirection: map[string]int{"caller": 1, "callee": 2}[by],
+				CallerNum: alice.Number, FwdDstNum: bob.Number, HasSubscription: true, Answered: true})
+		})
+	}
 
 	t.Run("retransmitted INVITE makes one B leg", func(t *testing.T) {
 		t.Parallel()
