@@ -288,16 +288,9 @@ func procNetHas(file, addr string) bool {
 	return false
 }
 
-// wait waits for SIPp to exit and fails the test unless it exited 0 (every
-// call of its scenario succeeded: each expected message came, in order).
-func (p *sippProc) wait() {
-	p.t.Helper()
-	if err := p.waitErr(); err != nil {
-		p.t.Errorf("sipp %s (%s): %v", p.opts.Name, p.opts.Scenario, err)
-	}
-}
-
-// waitErr is wait without failing: the exit status as an error.
+// waitErr waits for SIPp to exit and returns its exit status as an error:
+// nil only when every call of its scenario succeeded (each expected message
+// came, in order).
 func (p *sippProc) waitErr() error {
 	select {
 	case <-p.done:
