@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -132,6 +133,12 @@ func (s *Server) killStray(res *sip.Response) {
 func (s *Server) onStrayResponse(res *sip.Response) {
 	cs, cid := res.CSeq(), res.CallID()
 	if !res.IsSuccess() || cs == nil || cid == nil || cs.MethodName != sip.INVITE {
+		return
+	}
+	// Only B legs can have lost their transaction, and they all go to the
+	// outbound trunk: a 2xx from anywhere else is not ours to answer (and
+	// must not make xnum send ACK and BYE wherever its Contact points).
+	if ap, err := netip.ParseAddrPort(res.Source()); err != nil || ap.Addr().Unmap() != s.outIP {
 		return
 	}
 	if v, ok := s.dialogs.Load(dialogKey(string(*cid), fromTag(res))); ok {
