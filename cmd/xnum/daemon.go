@@ -70,8 +70,8 @@ func run(ctx context.Context, cfg configs.Config, logger *slog.Logger, started f
 }
 
 // start builds and starts every part. On failure it closes what it opened.
-func start(ctx context.Context, cfg configs.Config, logger *slog.Logger) (d *daemon, err error) {
-	d = &daemon{cfg: cfg, log: logger, served: make(chan error, 1)}
+func start(ctx context.Context, cfg configs.Config, logger *slog.Logger) (_ *daemon, err error) {
+	d := &daemon{cfg: cfg, log: logger, served: make(chan error, 1)}
 	var closers []func()
 	defer func() {
 		if err != nil {

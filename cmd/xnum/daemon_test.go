@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -239,5 +240,27 @@ func TestLoggerRejectsBadLevel(t *testing.T) {
 	}
 	if _, err := newLogger(configs.Log{Level: "debug", Format: "json"}, io.Discard); err != nil {
 		t.Errorf("newLogger(debug, json) = %v", err)
+	}
+}
+
+// A start that fails half-way (the API port is taken) reports the key and
+// releases what it had opened: the store can be opened again at once.
+func TestStartFailureReleases(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	cfg := testConfig(t)
+	cfg.API.Listen = taken.Addr().String()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	err = run(context.Background(), cfg, logger, func(*daemon) { t.Error("started on a taken port") })
+	if err == nil || !strings.Contains(err.Error(), "api.listen") {
+		t.Fatalf("run on a taken API port = %v, want an error naming api.listen", err)
+	}
+	cfg.API.Listen = "127.0.0.1:0"
+	_, stop := startDaemon(t, cfg)
+	if err := stop(); err != nil {
+		t.Fatalf("second start on the same store: %v", err)
 	}
 }
