@@ -36,12 +36,15 @@ func newServeCmd(environ []string, stderr io.Writer) *cobra.Command {
 			}
 			ctx, stop := signal.NotifyContext(c.Context(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
+			// After the first signal the default action is back: a second
+			// Ctrl-C ends a drain that takes too long at once.
+			go func() { <-ctx.Done(); stop() }()
 			hup := make(chan os.Signal, 1)
 			signal.Notify(hup, syscall.SIGHUP)
 			defer signal.Stop(hup)
 			go logSIGHUP(ctx, hup, logger)
 			if err := run(ctx, cfg, logger, nil); err != nil {
-				logger.Error("xnum stopped", "err", err)
+				logger.Error("xnum failed", "err", err)
 				return err
 			}
 			return nil
