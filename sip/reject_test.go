@@ -6,6 +6,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/xnum/xnum/cdr"
+	"github.com/xnum/xnum/store"
 )
 
 // TestRejections: every refusal before the B leg, with its status, Q.850
@@ -13,6 +14,15 @@ import (
 func TestRejections(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
+	// One-way binding (only A → B) and a binding whose A is a landline.
+	for _, b := range []store.BindRequest{
+		{AppKey: "demo", X: "+8617000000004", A: "+8613800000011", B: "+8613800000012", Direction: 1},
+		{AppKey: "demo", X: "+8617000000005", A: "+8675512345678", B: "+8613800000013"},
+	} {
+		if _, err := e.st.BindAXB(b); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, tc := range []struct {
 		name              string
 		o                 inviteOpt
@@ -25,6 +35,9 @@ func TestRejections(t *testing.T) {
 		{"dialled not a number", inviteOpt{user: "x-not-a-number", from: tA}, 404, 1, 8014, cdr.DirRefused, "", "", tA},
 		{"X without binding", inviteOpt{user: tX2, from: tA}, 403, 21, 8014, cdr.DirRefused, "demo", tX2, tA},
 		{"anonymous caller", inviteOpt{user: tX, from: "anonymous"}, 403, 21, 8014, cdr.DirRefused, "demo", tX, ""},
+		{"forbidden direction", inviteOpt{user: "+8617000000004", from: "+8613800000012"}, 403, 21, 8016, cdr.DirRefused, "demo", "+8617000000004", "+8613800000012"},
+		{"bound landline as caller", inviteOpt{user: "+8617000000005", from: "075512345678"}, 403, 21, 8023, cdr.DirRefused, "demo", "+8617000000005", "+8675512345678"},
+		{"unbound landline", inviteOpt{user: tX, from: "01012345678"}, 403, 21, 8014, cdr.DirRefused, "demo", tX, "+861012345678"},
 		{"X as caller", inviteOpt{user: tX, from: tX2}, 482, 25, 8014, cdr.DirRefused, "", tX, tX2},
 		{"X as caller in PAI", inviteOpt{user: tX, from: tA, pai: "<sip:" + tX2 + "@pai.example>"}, 482, 25, 8014, cdr.DirRefused, "", tX, tX2},
 	} {
@@ -52,8 +65,8 @@ func TestRejections(t *testing.T) {
 		t.Errorf("B received %d requests for refused calls", n)
 	}
 	e.idle()
-	if got := e.metric("xnum_sip_calls_total", map[string]string{"result": "rejected", "cause": "8014"}); got != 7 {
-		t.Errorf("rejected/8014 metric = %v, want 7", got)
+	if got := e.metric("xnum_sip_calls_total", map[string]string{"result": "rejected", "cause": "8014"}); got != 8 {
+		t.Errorf("rejected/8014 metric = %v, want 8", got)
 	}
 }
 
