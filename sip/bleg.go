@@ -97,7 +97,6 @@ func (c *call) sendCancel() {
 	cancel.AppendHeader(sip.HeaderClone(inv.To()))
 	cancel.AppendHeader(sip.HeaderClone(inv.CallID()))
 	cancel.AppendHeader(&sip.CSeqHeader{SeqNo: inv.CSeq().SeqNo, MethodName: sip.CANCEL})
-	cancel.SetBody(nil)
 	c.s.route(cancel, c.b.transport, "", true)
 	c.s.fireAndForget(cancel)
 }
@@ -152,6 +151,7 @@ func (s *Server) onStrayResponse(res *sip.Response) {
 
 // send writes a request outside any transaction (ACK for a 2xx).
 func (s *Server) send(req *sip.Request) {
+	withLength(req)
 	if err := s.tp.WriteMsg(req); err != nil {
 		s.log.Debug("sip send failed", "method", string(req.Method), "err", err)
 	}
@@ -178,6 +178,14 @@ func (s *Server) fireAndForget(req *sip.Request) {
 			}
 		}
 	}()
+}
+
+// withLength gives a request without body its Content-Length: 0, mandatory
+// over TCP (RFC 3261 §20.14); it comes last, after every other header.
+func withLength(req *sip.Request) {
+	if req.ContentLength() == nil {
+		req.SetBody(nil)
+	}
 }
 
 // sdpBody is a message's body when it is a session description; any other

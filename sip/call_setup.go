@@ -215,6 +215,7 @@ func (c *call) connect() {
 // clientTx starts a client transaction. Only a TCP connection setup can
 // block, so only then is the wait bounded.
 func (s *Server) clientTx(req *sip.Request) (*sip.ClientTx, error) {
+	withLength(req)
 	if req.Transport() == "UDP" {
 		return s.txl.Request(context.Background(), req)
 	}

@@ -110,7 +110,6 @@ func (s *Server) request(l *leg, method sip.RequestMethod, seq uint32) *sip.Requ
 	if method == sip.INVITE || method == sip.UPDATE {
 		req.AppendHeader(s.contact(l.transport))
 	}
-	req.SetBody(nil) // Content-Length: 0, mandatory over TCP (RFC 3261 §20.14)
 	s.route(req, l.transport, l.dest, len(l.routes) == 0)
 	return req
 }
