@@ -149,15 +149,17 @@ func (s *Server) newCall(req *sip.Request, tx *sip.ServerTx) {
 	if s.ending.Load() {
 		c.inbox.push(event{kind: evShutdown, force: true})
 	}
-	if sip.IsReliable(req.Transport()) {
-		// sipgo answers a CANCEL of this INVITE with 200 and 487 itself
-		// (cancel.go); the loop learns of it here.
-		if !tx.OnCancel(func(*sip.Request) { c.inbox.push(event{kind: evCancel, sent487: true}) }) {
-			c.inbox.push(event{kind: evCancel, sent487: true})
+	// Over TCP (and for any CANCEL the UDP filter did not recognise) sipgo
+	// answers a CANCEL of this INVITE with 200 and 487 itself; the loop
+	// learns of it here. Over UDP cancel.go answers it (see there).
+	if !tx.OnCancel(func(*sip.Request) { c.inbox.push(event{kind: evCancel, sent487: true}) }) {
+		c.inbox.push(event{kind: evCancel, sent487: true})
+	}
+	if !sip.IsReliable(req.Transport()) {
+		if key, ok := cancelKey(req); ok {
+			c.cancelKey = key
+			s.cancels.Store(key, c)
 		}
-	} else if key, ok := cancelKey(req); ok {
-		c.cancelKey = key
-		s.cancels.Store(key, c)
 	}
 	c.run()
 }

@@ -167,9 +167,11 @@ func (s *Server) readFilter(p sip.TransportReadProps, data []byte) ([]byte, erro
 		s.m.dropped.Inc()
 		return nil, nil
 	}
-	if p.Transport == "UDP" && bytes.HasPrefix(data, cancelPrefix) {
-		s.interceptCancel(p.RemoteAddr, data)
-		return nil, nil
+	if p.Transport == "UDP" {
+		if msg := bytes.TrimLeft(data, "\r\n"); bytes.HasPrefix(msg, cancelPrefix) {
+			s.interceptCancel(p.RemoteAddr, msg)
+			return nil, nil
+		}
 	}
 	return data, nil
 }
