@@ -29,6 +29,18 @@ type callSpec struct {
 
 	Sync bool // run the sync hub (uac_cancel + uas_ring before any 18x)
 	TCP  bool // the caller talks to xnum over TCP
+
+	// NotifyAnswered: the callee tells the test (through the sync hub's
+	// events) once it has the ACK of its 200, so a test can act on a call
+	// that is up without sleeping.
+	NotifyAnswered bool
+}
+
+// callRun is a call whose SIPp processes are running.
+type callRun struct {
+	spec callSpec
+	res  callResult
+	hub  *syncHub
 }
 
 // callResult holds both SIPp runs.
@@ -45,9 +57,21 @@ func (e *env) call(t *testing.T, spec callSpec) callResult {
 	return runCall(t, e.net, e.dir, e.sipAddr, e.trunk, spec)
 }
 
+// startCall starts spec through xnum; wait collects it.
+func (e *env) startCall(t *testing.T, spec callSpec) *callRun {
+	t.Helper()
+	return startCall(t, e.net, e.dir, e.sipAddr, e.trunk, spec)
+}
+
 // runCall runs spec with the caller sending to target and the callee
 // listening on trunk (for the direct SIPp-to-SIPp runs both are the same).
 func runCall(t *testing.T, np netPlan, baseDir, target, trunk string, spec callSpec) callResult {
+	t.Helper()
+	return startCall(t, np, baseDir, target, trunk, spec).wait(t)
+}
+
+// startCall starts the callee (waiting until it is bound), then the caller.
+func startCall(t *testing.T, np netPlan, baseDir, target, trunk string, spec callSpec) *callRun {
 	t.Helper()
 	n := callSeq.Add(1)
 	dir := filepath.Join(baseDir, fmt.Sprintf("call%d", n))
@@ -77,7 +101,7 @@ func runCall(t *testing.T, np netPlan, baseDir, target, trunk string, spec callS
 	}
 
 	var hub *syncHub
-	if spec.Sync {
+	if spec.Sync || spec.NotifyAnswered {
 		hub = startSyncHub(t, np.ip(hostXnum))
 	}
 	res := callResult{}
@@ -87,6 +111,7 @@ func runCall(t *testing.T, np netPlan, baseDir, target, trunk string, spec callS
 			us.Sync = true
 			us.SyncCallID = strings.NewReplacer("%u", "1").Replace(callID)
 		}
+		us.NotifyAnswered = spec.NotifyAnswered
 		if spec.CalleeMutate != nil {
 			spec.CalleeMutate(&us)
 		}
@@ -101,10 +126,21 @@ func runCall(t *testing.T, np netPlan, baseDir, target, trunk string, spec callS
 	}
 	o := sippOpts{Name: "caller", Scenario: spec.Scenario, Params: cs,
 		IP: callerIP, MediaIP: callerMedia, Target: target, CallID: callID, TCP: spec.TCP}
-	if hub != nil {
+	if spec.Sync {
 		o.Hub = hub.addr()
 	}
 	res.uac = startSIPp(t, dir, o)
+	res.callerID = identity{Who: "caller", Party: spec.Caller, IP: callerIP, MediaIP: callerMedia}
+	if res.uas != nil {
+		res.calleeID = identity{Who: "callee", Party: *spec.Callee, IP: trunkIP, MediaIP: trunkMedia}
+	}
+	return &callRun{spec: spec, res: res, hub: hub}
+}
+
+// wait waits for both SIPp processes: each must exit 0.
+func (r *callRun) wait(t *testing.T) callResult {
+	t.Helper()
+	spec, res := r.spec, r.res
 	uacErr := res.uac.waitErr()
 	if uacErr != nil {
 		t.Errorf("caller sipp (%s): %v", spec.Scenario, uacErr)
@@ -118,11 +154,9 @@ func runCall(t *testing.T, np netPlan, baseDir, target, trunk string, spec callS
 			t.Errorf("callee sipp (%s): %v", spec.CalleeScenario, err)
 		}
 	}
-	res.callerID = identity{Who: "caller", Party: spec.Caller, IP: callerIP, MediaIP: callerMedia,
-		CallIDs: []string{callIDOf(res.uac.sent())}}
+	res.callerID.CallIDs = []string{callIDOf(res.uac.sent())}
 	if res.uas != nil {
-		res.calleeID = identity{Who: "callee", Party: *spec.Callee, IP: trunkIP, MediaIP: trunkMedia,
-			CallIDs: []string{callIDOf(res.uas.received())}}
+		res.calleeID.CallIDs = []string{callIDOf(res.uas.received())}
 	}
 	return res
 }

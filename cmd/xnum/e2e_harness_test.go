@@ -176,6 +176,7 @@ type env struct {
 	exited   chan struct{}
 	exitErr  error
 	stopOnce sync.Once
+	termed   atomic.Bool // SIGTERM sent by the test itself (terminate)
 }
 
 const adminToken = "e2e-admin-token"
@@ -322,7 +323,11 @@ func (e *env) stop() {
 	e.stopOnce.Do(func() {
 		select {
 		case <-e.exited:
-			e.t.Errorf("xnum exited during the test: %v", e.exitErr)
+			if !e.termed.Load() {
+				e.t.Errorf("xnum exited during the test: %v", e.exitErr)
+			} else if e.exitErr != nil {
+				e.t.Errorf("xnum did not exit cleanly on SIGTERM: %v", e.exitErr)
+			}
 			return
 		default:
 		}
@@ -338,6 +343,42 @@ func (e *env) stop() {
 			e.t.Errorf("xnum still running 20s after SIGTERM; killed")
 		}
 	})
+}
+
+// terminate sends SIGTERM now (the test goes on while xnum drains); the
+// exit is checked when the test ends.
+func (e *env) terminate() {
+	e.termed.Store(true)
+	_ = e.cmd.Process.Signal(syscall.SIGTERM)
+}
+
+// waitDraining polls /healthz until it stops answering 200 (SPEC §8: 503
+// while draining) or xnum has exited.
+func (e *env) waitDraining() {
+	e.t.Helper()
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(10 * time.Second)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		resp, err := client.Get(e.apiURL + "/healthz")
+		if err != nil {
+			return
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return
+		}
+		select {
+		case <-e.exited:
+			return
+		case <-tick.C:
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("/healthz still 200 10s after SIGTERM")
+		}
+	}
 }
 
 // X numbers of the demo app (SPEC §8) and the demo binding.

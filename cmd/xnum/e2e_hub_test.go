@@ -7,7 +7,8 @@ package main
 // the callee's sends one with "X-Party: uas" and the caller's Call-ID when
 // the INVITE arrives. The hub forwards the callee's command to the caller,
 // whose <recvCmd> then fires (SIPp matches commands to calls by Call-ID).
-// Commands are framed by ESC (0x1b), as SIPp's twin socket does.
+// Commands are framed by ESC (0x1b), as SIPp's twin socket does. A callee
+// command with "X-Party: uas-<event>" goes to the test instead (events).
 
 import (
 	"bufio"
@@ -18,12 +19,15 @@ import (
 )
 
 type syncHub struct {
-	ln   net.Listener
-	mu   sync.Mutex
-	uac  net.Conn
-	held []string // callee commands waiting for the caller to appear
-	log  []string
-	t    testing.TB
+	// events gets each callee command whose party is "uas-<event>" (e.g.
+	// "answered"), for the test itself.
+	events chan string
+	ln     net.Listener
+	mu     sync.Mutex
+	uac    net.Conn
+	held   []string // callee commands waiting for the caller to appear
+	log    []string
+	t      testing.TB
 }
 
 func startSyncHub(t testing.TB, ip string) *syncHub {
@@ -32,7 +36,7 @@ func startSyncHub(t testing.TB, ip string) *syncHub {
 	if err != nil {
 		t.Fatalf("sync hub: %v", err)
 	}
-	h := &syncHub{ln: ln, t: t}
+	h := &syncHub{ln: ln, t: t, events: make(chan string, 16)}
 	var conns []net.Conn
 	var cmu sync.Mutex
 	done := make(chan struct{})
@@ -81,6 +85,16 @@ func (h *syncHub) serve(c net.Conn) {
 		h.mu.Lock()
 		h.log = append(h.log, msg)
 		switch {
+		case strings.Contains(msg, "X-Party: uas-"):
+			ev := msg[strings.Index(msg, "X-Party: uas-")+len("X-Party: uas-"):]
+			ev = strings.TrimSpace(strings.TrimRight(ev, "\x1b"))
+			if i := strings.IndexAny(ev, "\r\n"); i >= 0 {
+				ev = ev[:i]
+			}
+			select {
+			case h.events <- ev:
+			default:
+			}
 		case strings.Contains(msg, "X-Party: uac"):
 			h.uac = c
 			for _, m := range h.held {

@@ -62,6 +62,8 @@ type scn struct {
 
 	Sync       bool   // uas_ring: 100 + command to the sync hub
 	SyncCallID string // uas_ring: caller's Call-ID
+
+	NotifyAnswered bool // uas_answer: command to the sync hub once the ACK is in
 }
 
 // sipURI builds a SIP URI with the user part given as dialled.
