@@ -31,14 +31,14 @@ type Signer func(req *http.Request, appKey, appSecret string, now time.Time) err
 // Defaults of DispatcherDeps.
 const (
 	DefaultTimeout  = 5 * time.Second // webhook.timeout (SPEC §6.1)
-	DefaultParallel = 4               // pushes in flight per app
+	DefaultParallel = 8               // pushes in flight per app
 	DefaultWindow   = 10000           // pending items per app held in memory
 	DefaultRescan   = time.Minute     // safety sweep for pending apps
 )
 
 // maxUnitsPerRound bounds one round of a worker (an event push or a fee
 // batch is a unit), so that new items are picked up between rounds.
-const maxUnitsPerRound = 64
+const maxUnitsPerRound = 128
 
 // DispatcherDeps wires a Dispatcher. Store, Apps and Sign are required.
 type DispatcherDeps struct {

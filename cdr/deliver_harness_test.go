@@ -202,7 +202,7 @@ type env struct {
 	stop func()
 }
 
-func newEnv(t *testing.T, dir string, clk *fakeClock, apps *appBook, tune func(*cdr.DispatcherDeps)) *env {
+func newEnv(t testing.TB, dir string, clk *fakeClock, apps *appBook, tune func(*cdr.DispatcherDeps)) *env {
 	t.Helper()
 	e := &env{dir: dir, clk: clk, apps: apps, reg: prometheus.NewRegistry()}
 	var err error
