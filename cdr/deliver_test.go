@@ -458,3 +458,46 @@ func TestNowhere(t *testing.T) {
 		t.Fatalf("%d pending", p)
 	}
 }
+
+// TestRescanFindsUnannounced: an item put into the outbox behind the
+// Dispatcher's back (a Redrive on the store itself) is found by the
+// periodic sweep.
+func TestRescanFindsUnannounced(t *testing.T) {
+	clk := newFakeClock(t0)
+	rc := newReceiver(t, clk, ok200)
+	apps := newAppBook(routing.App{Key: "app1", Secret: "k", StatusURL: rc.statusURL()})
+	e := newEnv(t, t.TempDir(), clk, apps, func(d *cdr.DispatcherDeps) { d.Rescan = time.Minute })
+	e.run(t)
+	clk.waitArmed(t, t0.Add(time.Minute)) // the sweep's timer
+	it, err := cdr.NewEventItem("app1", callEvents("s")[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.ob.Enqueue(it); err != nil {
+		t.Fatal(err)
+	}
+	rc.none(t, "nobody was told")
+	clk.Set(t0.Add(time.Minute))
+	if p := rc.next(t); p.Path != "/status" {
+		t.Fatalf("push to %s", p.Path)
+	}
+}
+
+// TestWindow: a worker holding at most 2 items in memory still delivers a
+// longer queue, in order.
+func TestWindow(t *testing.T) {
+	clk := newFakeClock(t0)
+	rc := newReceiver(t, clk, ok200)
+	apps := newAppBook(routing.App{Key: "app1", Secret: "k", StatusURL: rc.statusURL()})
+	e := newEnv(t, t.TempDir(), clk, apps, func(d *cdr.DispatcherDeps) { d.Window = 2 })
+	evs := callEvents("s")
+	for _, ev := range evs {
+		mustEmitEvent(t, e.d, "app1", ev)
+	}
+	e.run(t)
+	for _, ev := range evs {
+		if d := decode(t, rc.next(t)); d.EventType != ev.EventType {
+			t.Fatalf("got %s, want %s", d.EventType, ev.EventType)
+		}
+	}
+}
