@@ -5,9 +5,19 @@ import (
 	"time"
 )
 
-// startBackground runs the binding sweeper and the CDR pruning loop until
-// ctx ends; d.bg waits for both.
+// startBackground runs the binding sweeper, the webhook delivery of the
+// outbox and the CDR pruning loop until ctx ends; d.bg waits for them all.
+// They stop after SIP has closed, so the last calls' CDRs are queued (and
+// delivered after a restart when a push was still pending).
 func (d *daemon) startBackground(ctx context.Context) {
+	d.bg.Add(1)
+	go func() {
+		defer d.bg.Done()
+		if err := d.dispatcher.Run(ctx); err != nil {
+			d.log.Error("webhook delivery stopped", "err", err)
+		}
+	}()
+
 	d.bg.Add(1)
 	go func() {
 		defer d.bg.Done()

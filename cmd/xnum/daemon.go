@@ -28,17 +28,18 @@ type daemon struct {
 	cfg configs.Config
 	log *slog.Logger
 
-	store    *store.Store
-	recorder *cdr.Recorder
-	sip      *sip.Server
-	http     *http.Server
-	apiLn    net.Listener
-	registry *prometheus.Registry
+	store      *store.Store
+	recorder   *cdr.Recorder
+	dispatcher *cdr.Dispatcher
+	sip        *sip.Server
+	http       *http.Server
+	apiLn      net.Listener
+	registry   *prometheus.Registry
 
 	// draining turns /healthz to 503 once shutdown begins.
 	draining atomic.Bool
 
-	stopBG context.CancelFunc // ends the sweeper and CDR pruning
+	stopBG context.CancelFunc // ends the sweeper, CDR pruning and delivery
 	bg     sync.WaitGroup
 	served chan error // the HTTP server's end
 }
@@ -99,13 +100,31 @@ func start(ctx context.Context, cfg configs.Config, logger *slog.Logger) (_ *dae
 		}
 	}
 
-	d.recorder, err = cdr.NewRecorder(d.store, cfg.CDR.File, logger)
+	d.registry = newRegistry()
+
+	// CDRs: the recorder keeps each record locally and, in the same synced
+	// write, queues it in the outbox for the app's feeUrl (SPEC §6.2); the
+	// dispatcher pushes the outbox, signed with the app's secret.
+	outbox, err := store.OpenOutbox(d.store)
+	if err != nil {
+		return nil, err
+	}
+	d.dispatcher, err = cdr.NewDispatcher(cdr.DispatcherDeps{
+		Store:      outbox,
+		Apps:       d.store.GetApp,
+		Sign:       api.SignRequest,
+		Timeout:    cfg.Webhook.Timeout,
+		Logger:     logger,
+		Registerer: d.registry,
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.recorder, err = cdr.NewRecorder(d.dispatcher.RecorderStore(), cfg.CDR.File, logger)
 	if err != nil {
 		return nil, err
 	}
 	closers = append(closers, func() { _ = d.recorder.Close() })
-
-	d.registry = newRegistry()
 
 	bgCtx, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	d.stopBG = stopBG
