@@ -122,6 +122,20 @@ func TestE2EForgedFrom(t *testing.T) {
 			HasSubscription: true, Answered: true,
 		})
 	})
+	t.Run("untrusted source: PAI ignored, From decides", func(t *testing.T) {
+		t.Parallel()
+		// Only 127.0.0.1 is trusted; the caller sends from its own address.
+		e := newEnv(t, envOpts{Trusted: []string{"127.0.0.1/32"}})
+		res := e.call(t, callSpec{Caller: alice, Scenario: "uac_reject.xml", Mutate: func(s *scn) {
+			s.From = `"Carol Stranger" <sip:` + stranger.Number + `@` + e.net.ip(hostCaller) + `>`
+			s.Expect, s.Reason = 403, `Q\.850 *; *cause=21`
+		}})
+		res.checkFinal(t, 403, 21)
+		checkCDR(t, e.lastCDR(byBindNum(demoX), 1), cdrWant{
+			ULFailReason: 8014, SIPStatusCode: 403, CallRelDirection: -1,
+			CallerNum: stranger.Number, NoSubscription: true,
+		})
+	})
 }
 
 // TestE2ERefused: calls xnum refuses itself, before any B leg (SPEC §3

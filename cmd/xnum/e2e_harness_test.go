@@ -158,6 +158,7 @@ func freePort(t testing.TB, ip string, tcp bool) int {
 type envOpts struct {
 	RingTimeout time.Duration // sip.ring_timeout; 0 = 20s
 	T1          time.Duration // sip.t1; 0 = 100ms
+	Trusted     []string      // trunk.trusted_sources; nil = the default (127.0.0.0/8)
 	YAML        string        // extra top-level YAML appended to the config
 }
 
@@ -213,7 +214,7 @@ sip:
 trunk:
   outbound: %q
   transport: udp
-api:
+%sapi:
   listen: "%s:%d"
   admin_token: %q
 store:
@@ -226,7 +227,7 @@ demo:
   enabled: true
 log:
   level: debug
-%s`, e.sipAddr, t1, ring, e.trunk, xip, apiPort, adminToken,
+%s`, e.sipAddr, t1, ring, e.trunk, trustedYAML(opts.Trusted), xip, apiPort, adminToken,
 		filepath.Join(e.dir, "store"), xip, filepath.Join(e.dir, "cdr.jsonl"), opts.YAML)
 	e.cfgPath = filepath.Join(e.dir, "xnum.yaml")
 	if err := os.WriteFile(e.cfgPath, []byte(cfg), 0o600); err != nil {
@@ -277,6 +278,18 @@ func artifactDir(t *testing.T) string {
 	}
 	t.Logf("artifacts kept in %s", dir)
 	return dir
+}
+
+func trustedYAML(cidrs []string) string {
+	if cidrs == nil {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("  trusted_sources:\n")
+	for _, c := range cidrs {
+		fmt.Fprintf(&b, "    - %q\n", c)
+	}
+	return b.String()
 }
 
 // cleanEnv is the test process's environment without XNUM_* overrides, so
