@@ -27,8 +27,9 @@ type callSpec struct {
 	CalleeScenario string // uas_answer.xml, uas_reject.xml, uas_ring.xml
 	CalleeMutate   func(*scn)
 
-	Sync bool // run the sync hub (uac_cancel + uas_ring before any 18x)
-	TCP  bool // the caller talks to xnum over TCP
+	Sync     bool // run the sync hub (uac_cancel + uas_ring before any 18x)
+	TCP      bool // the caller talks to xnum over TCP
+	TrunkTCP bool // the callee trunk listens on TCP (set from the env)
 
 	// NotifyAnswered: the callee tells the test (through the sync hub's
 	// events) once it has the ACK of its 200, so a test can act on a call
@@ -54,12 +55,14 @@ var callSeq atomic.Int32
 // call runs spec through xnum to completion: both SIPp processes must exit 0.
 func (e *env) call(t *testing.T, spec callSpec) callResult {
 	t.Helper()
+	spec.TrunkTCP = e.trunkTCP
 	return runCall(t, e.net, e.dir, e.sipAddr, e.trunk, spec)
 }
 
 // startCall starts spec through xnum; wait collects it.
 func (e *env) startCall(t *testing.T, spec callSpec) *callRun {
 	t.Helper()
+	spec.TrunkTCP = e.trunkTCP
 	return startCall(t, e.net, e.dir, e.sipAddr, e.trunk, spec)
 }
 
@@ -118,7 +121,7 @@ func startCall(t *testing.T, np netPlan, baseDir, target, trunk string, spec cal
 		_, portS, _ := net.SplitHostPort(trunk)
 		port, _ := strconv.Atoi(portS)
 		o := sippOpts{Name: "callee", Scenario: spec.CalleeScenario, Params: us,
-			IP: trunkIP, MediaIP: trunkMedia, Port: port}
+			IP: trunkIP, MediaIP: trunkMedia, Port: port, TCP: spec.TrunkTCP}
 		if hub != nil {
 			o.Hub = hub.addr()
 		}

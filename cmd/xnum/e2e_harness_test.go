@@ -159,6 +159,7 @@ type envOpts struct {
 	RingTimeout time.Duration // sip.ring_timeout; 0 = 20s
 	T1          time.Duration // sip.t1; 0 = 100ms
 	Trusted     []string      // trunk.trusted_sources; nil = the default (127.0.0.0/8)
+	TrunkTCP    bool          // trunk.transport: tcp (the callee SIPp listens on TCP)
 	YAML        string        // extra top-level YAML appended to the config
 }
 
@@ -170,6 +171,7 @@ type env struct {
 	sipAddr  string // xnum's SIP listen address, UDP and TCP
 	apiURL   string
 	trunk    string // trunk.outbound: where the callee SIPp must listen
+	trunkTCP bool
 	token    string
 	cfgPath  string
 	logPath  string
@@ -195,7 +197,12 @@ func newEnv(t *testing.T, opts envOpts) *env {
 	apiPort := freePort(t, xip, true)
 	e.sipAddr = fmt.Sprintf("%s:%d", xip, sipPort)
 	e.apiURL = fmt.Sprintf("http://%s:%d", xip, apiPort)
-	e.trunk = fmt.Sprintf("%s:%d", np.ip(hostTrunk), freePort(t, np.ip(hostTrunk), false))
+	e.trunk = fmt.Sprintf("%s:%d", np.ip(hostTrunk), freePort(t, np.ip(hostTrunk), true))
+	e.trunkTCP = opts.TrunkTCP
+	transport := "udp"
+	if opts.TrunkTCP {
+		transport = "tcp"
+	}
 
 	t1 := opts.T1
 	if t1 == 0 {
@@ -213,7 +220,7 @@ sip:
   drain_timeout: 2s
 trunk:
   outbound: %q
-  transport: udp
+  transport: %s
 %sapi:
   listen: "%s:%d"
   admin_token: %q
@@ -227,7 +234,7 @@ demo:
   enabled: true
 log:
   level: debug
-%s`, e.sipAddr, t1, ring, e.trunk, trustedYAML(opts.Trusted), xip, apiPort, adminToken,
+%s`, e.sipAddr, t1, ring, e.trunk, transport, trustedYAML(opts.Trusted), xip, apiPort, adminToken,
 		filepath.Join(e.dir, "store"), xip, filepath.Join(e.dir, "cdr.jsonl"), opts.YAML)
 	e.cfgPath = filepath.Join(e.dir, "xnum.yaml")
 	if err := os.WriteFile(e.cfgPath, []byte(cfg), 0o600); err != nil {

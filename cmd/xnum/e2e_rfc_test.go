@@ -33,6 +33,21 @@ func TestE2ERFC3261(t *testing.T) {
 		})
 	}
 
+	t.Run("B leg over TCP (trunk.transport tcp)", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t, envOpts{TrunkTCP: true})
+		res := e.call(t, callSpec{Caller: alice, Scenario: "uac_call.xml",
+			Mutate: func(s *scn) { s.HangupBy = "caller" },
+			Callee: &bob, CalleeScenario: "uas_answer.xml", CalleeMutate: func(s *scn) { s.Ring = true }})
+		res.checkBLeg(t, bob.Number, demoX)
+		res.checkNoLeaks(t)
+		for _, m := range res.uas.received() {
+			if !strings.Contains(m.Header("Via"), "SIP/2.0/TCP") {
+				t.Errorf("B leg message not over TCP: Via %q", m.Header("Via"))
+			}
+		}
+	})
+
 	t.Run("retransmitted INVITE makes one B leg", func(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t, envOpts{})

@@ -245,16 +245,20 @@ func startSIPp(t testing.TB, dir string, o sippOpts) *sippProc {
 	return p
 }
 
-// waitBound waits until SIPp's UDP socket is bound (visible in
-// /proc/net/udp), or SIPp exits, or a deadline passes.
+// waitBound waits until SIPp's socket is bound (visible in /proc/net/udp,
+// or listening in /proc/net/tcp), or SIPp exits, or a deadline passes.
 func (p *sippProc) waitBound() {
 	p.t.Helper()
 	want := procNetAddr(p.opts.IP, p.opts.Port)
+	table, state := "/proc/net/udp", ""
+	if p.opts.TCP {
+		table, state = "/proc/net/tcp", "0A" // TCP_LISTEN
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if procNetHas("/proc/net/udp", want) {
+		if procNetHas(table, want, state) {
 			return
 		}
 		select {
@@ -275,7 +279,9 @@ func procNetAddr(ip string, port int) string {
 	return fmt.Sprintf("%02X%02X%02X%02X:%04X", b[3], b[2], b[1], b[0], port)
 }
 
-func procNetHas(file, addr string) bool {
+// procNetHas reports whether a /proc/net table has a socket bound to addr
+// (in the given state, when state is not "").
+func procNetHas(file, addr, state string) bool {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return false
@@ -283,7 +289,7 @@ func procNetHas(file, addr string) bool {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
-		if len(f) > 1 && f[1] == addr {
+		if len(f) > 3 && f[1] == addr && (state == "" || f[3] == state) {
 			return true
 		}
 	}
