@@ -160,6 +160,7 @@ type envOpts struct {
 	T1          time.Duration // sip.t1; 0 = 100ms
 	Trusted     []string      // trunk.trusted_sources; nil = the default (127.0.0.0/8)
 	TrunkTCP    bool          // trunk.transport: tcp (the callee SIPp listens on TCP)
+	National    bool          // trunk.number_format: national
 	YAML        string        // extra top-level YAML appended to the config
 }
 
@@ -221,6 +222,7 @@ sip:
 trunk:
   outbound: %q
   transport: %s
+  number_format: %s
 %sapi:
   listen: "%s:%d"
   admin_token: %q
@@ -234,7 +236,7 @@ demo:
   enabled: true
 log:
   level: debug
-%s`, e.sipAddr, t1, ring, e.trunk, transport, trustedYAML(opts.Trusted), xip, apiPort, adminToken,
+%s`, e.sipAddr, t1, ring, e.trunk, transport, map[bool]string{false: "e164", true: "national"}[opts.National], trustedYAML(opts.Trusted), xip, apiPort, adminToken,
 		filepath.Join(e.dir, "store"), xip, filepath.Join(e.dir, "cdr.jsonl"), opts.YAML)
 	e.cfgPath = filepath.Join(e.dir, "xnum.yaml")
 	if err := os.WriteFile(e.cfgPath, []byte(cfg), 0o600); err != nil {

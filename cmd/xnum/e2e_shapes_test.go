@@ -164,3 +164,35 @@ func TestE2ENumberShapes(t *testing.T) {
 		})
 	})
 }
+
+// TestE2ETrunkNationalFormat: trunk.number_format national puts the callee
+// on the B leg in national form (SPEC §8); the CDR keeps E.164.
+func TestE2ETrunkNationalFormat(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpts{National: true})
+	landline := bob.with("+8675512345678")
+	e.bind(demoApp, demoSecret, axbBind{RelationNum: "+8617000000001", CallerNum: alice.Number, CalleeNum: landline.Number})
+	rows := []struct {
+		name     string
+		x        string
+		callee   party
+		national string
+	}{
+		{"mobile callee", demoX, bob, "13800000002"},
+		{"fixed-line callee", "+8617000000001", landline, "075512345678"},
+	}
+	for _, r := range rows {
+		t.Run(r.name, func(t *testing.T) {
+			res := e.call(t, callSpec{Caller: alice, RURI: sipURI(r.x, e.sipAddr), Scenario: "uac_call.xml",
+				Mutate: func(s *scn) { s.HangupBy = "caller" },
+				Callee: &r.callee, CalleeScenario: "uas_answer.xml", CalleeMutate: func(s *scn) { s.Ring = true }})
+			inv := res.uas.firstReceived("an INVITE", func(m sipMsg) bool { return m.IsRequest("INVITE") })
+			if got := uriUser(strings.Fields(inv.FirstLine())[1]); got != r.national {
+				t.Errorf("B leg Request-URI user %q, want national %q", got, r.national)
+			}
+			res.checkNoLeaks(t)
+			checkCDR(t, e.lastCDR(byBindNum(r.x), 1), cdrWant{CallRelDirection: 1, CallerNum: alice.Number,
+				FwdDstNum: r.callee.Number, BindNum: r.x, HasSubscription: true, Answered: true})
+		})
+	}
+}
