@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/xnum/xnum/routing"
 )
 
 // storeBackoff is how long a worker waits after the outbox failed it (a
@@ -78,12 +80,18 @@ func (w *worker) run(ctx context.Context) {
 }
 
 // wait returns true when poked or after d on the injected clock, false when
-// ctx ends.
+// ctx ends. With its window full the worker could load nothing new, so it
+// does not wake for pokes (an outage would otherwise have it re-plan a full
+// window at every emit).
 func (w *worker) wait(ctx context.Context, d time.Duration) bool {
+	poke := w.poke
+	if len(w.queue) >= w.d.window {
+		poke = nil
+	}
 	select {
 	case <-ctx.Done():
 		return false
-	case <-w.poke:
+	case <-poke:
 		return true
 	case <-w.d.after(max(d, 0)):
 		return true
@@ -215,6 +223,14 @@ func (s *downSet) has(url string) bool {
 // of distinct sessions, so their order does not matter), then settles.
 func (w *worker) deliver(ctx context.Context, units []unit) {
 	results := make([]pushResult, len(units))
+	app, err := w.d.apps(w.app) // once a round: URLs and secret as they are now
+	if err != nil {
+		for i := range results {
+			results[i] = pushResult{failed, "app: " + err.Error()}
+		}
+		w.settle(ctx, units, results)
+		return
+	}
 	down := &downSet{urls: map[string]bool{}}
 	sem := make(chan struct{}, w.d.parallel)
 	var wg sync.WaitGroup
@@ -222,7 +238,7 @@ func (w *worker) deliver(ctx context.Context, units []unit) {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			results[i] = w.push(ctx, units[i], down)
+			results[i] = w.push(ctx, app, units[i], down)
 		})
 	}
 	wg.Wait()
@@ -231,11 +247,7 @@ func (w *worker) deliver(ctx context.Context, units []unit) {
 
 // push sends one unit, signed with the app's secret (SPEC §6.1), and says
 // how it went.
-func (w *worker) push(ctx context.Context, u unit, down *downSet) pushResult {
-	app, err := w.d.apps(w.app)
-	if err != nil {
-		return pushResult{failed, "app: " + err.Error()}
-	}
+func (w *worker) push(ctx context.Context, app routing.App, u unit, down *downSet) pushResult {
 	url := targetURL(app, u.kind)
 	if url == "" {
 		return pushResult{outcome: nowhere}
