@@ -330,3 +330,24 @@ func TestOutboxIncrementalReader(t *testing.T) {
 		}
 	}
 }
+
+// TestOutboxKeyFamilies: the outbox families are told apart from every
+// other family (CheckIndexes uses isOutboxKey) and from each other.
+func TestOutboxKeyFamilies(t *testing.T) {
+	for _, k := range [][]byte{outboxKey("a", 1), deadKey(1), keyOutboxCeil} {
+		if !isOutboxKey(k) {
+			t.Errorf("%s not an outbox key", safeKey(k))
+		}
+	}
+	for _, k := range [][]byte{keySchema, appKey("ob"), bindingKey("ob"), cdrKey(time.Unix(0, 0), "ob"), []byte("obx\x00")} {
+		if isOutboxKey(k) {
+			t.Errorf("%s taken for an outbox key", safeKey(k))
+		}
+	}
+	if app, id, ok := splitOutboxKey(outboxKey("app\x01", 258)); !ok || app != "app\x01" || id != 258 {
+		t.Errorf("splitOutboxKey = %q %d %v", app, id, ok)
+	}
+	if _, _, ok := splitOutboxKey(deadKey(1)); ok {
+		t.Error("a dead key parsed as pending")
+	}
+}
