@@ -37,7 +37,7 @@ var (
 )
 
 // e2eBinary builds ./cmd/xnum once per test run (with -race when the tests
-// run with -race) and returns its path. XNUM_E2E_BIN points at a prebuilt
+// run with -race) and returns its path. E2E_XNUM_BIN points at a prebuilt
 // binary instead (e.g. bin/xnum while iterating).
 //
 // The package's TestMain belongs to serve_test.go, so this binary cannot be
@@ -46,7 +46,7 @@ var (
 func e2eBinary(t testing.TB) string {
 	t.Helper()
 	e2eBuildOnce.Do(func() {
-		if p := os.Getenv("XNUM_E2E_BIN"); p != "" {
+		if p := os.Getenv("E2E_XNUM_BIN"); p != "" {
 			e2eBin, e2eBuildErr = filepath.Abs(p)
 			return
 		}
@@ -272,11 +272,11 @@ log:
 }
 
 // artifactDir is the test's working directory: configs, logs, rendered
-// scenarios and SIPp traces. With XNUM_E2E_KEEP=DIR they are kept under DIR
+// scenarios and SIPp traces. With E2E_KEEP=DIR they are kept under DIR
 // (one folder per test) for reading after the run; otherwise a t.TempDir.
 func artifactDir(t *testing.T) string {
 	t.Helper()
-	base := os.Getenv("XNUM_E2E_KEEP")
+	base := os.Getenv("E2E_KEEP")
 	if base == "" {
 		return t.TempDir()
 	}

@@ -12,7 +12,7 @@
 # deadline).
 #
 # Knobs (environment):
-#   XNUM_BIN            binary to run                 [bin/xnum]
+#   BENCH_BIN            binary to run                 [bin/xnum]
 #   BENCH_RATES         xnum ramp, calls/s            ["200 400 600 800 1000 1200 1500 2000 2500"]
 #   BENCH_STEP          seconds per xnum step         [10]
 #   BENCH_CPU_RATE      fixed rate for CPU per call   [500]
@@ -24,7 +24,7 @@ set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SCEN="$ROOT/testdata/sipp"
-BIN=${XNUM_BIN:-$ROOT/bin/xnum}
+BIN=${BENCH_BIN:-$ROOT/bin/xnum}
 RATES=${BENCH_RATES:-"200 400 600 800 1000 1200 1500 2000 2500"}
 STEP=${BENCH_STEP:-10}
 CPU_RATE=${BENCH_CPU_RATE:-500}
@@ -38,6 +38,9 @@ BUF=8388608
 CLK_TCK=$(getconf CLK_TCK)
 
 die() { echo "bench: $*" >&2; exit 1; }
+# XNUM_* variables are config overrides for xnum (SPEC §8): the bench's
+# config file alone must decide, so none is passed on.
+for v in $(compgen -e | grep '^XNUM_'); do unset "$v"; done
 command -v sipp >/dev/null || die "sipp not found (Debian package sip-tester; make test installs it as root)"
 command -v curl >/dev/null || die "curl not found"
 [ -x "$BIN" ] || die "$BIN not built (make build)"
