@@ -31,7 +31,7 @@ CPU_RATE=${BENCH_CPU_RATE:-500}
 DIRECT_RATES=${BENCH_DIRECT_RATES:-"1500 2500 3500 5000"}
 DIRECT_STEP=${BENCH_DIRECT_STEP:-5}
 NET=${BENCH_NET:-127.0.77}
-XNUM_IP=$NET.1 CALLER_IP=$NET.2 TRUNK_IP=$NET.3
+XN_IP=$NET.1 CALLER_IP=$NET.2 TRUNK_IP=$NET.3
 SIP_PORT=5060 API_PORT=18080 TRUNK_PORT=5070
 TOKEN=bench-admin-token
 BUF=8388608
@@ -88,12 +88,12 @@ fi
 cat >"$WORK/xnum.yaml" <<EOF
 # bench config: demo app and binding, everything else at its default
 sip:
-  listen: "$XNUM_IP:$SIP_PORT"
+  listen: "$XN_IP:$SIP_PORT"
   udp_buffer: $BUF
 trunk:
   outbound: "$TRUNK_IP:$TRUNK_PORT"
 api:
-  listen: "$XNUM_IP:$API_PORT"
+  listen: "$XN_IP:$API_PORT"
   admin_token: "$TOKEN"
 store:
   dir: "$WORK/store"
@@ -113,7 +113,7 @@ wait_until() {
 		sleep 0.05
 	done
 }
-healthy() { curl -fsS -o /dev/null "http://$XNUM_IP:$API_PORT/healthz" 2>/dev/null; }
+healthy() { curl -fsS -o /dev/null "http://$XN_IP:$API_PORT/healthz" 2>/dev/null; }
 udp_bound() { # ip port
 	local hex
 	hex=$(printf '%02X%02X%02X%02X:%04X' $(echo "$1" | awk -F. '{print $4, $3, $2, $1}') "$2")
@@ -123,7 +123,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 # machine_ticks: "busy total" jiffies of all CPUs from /proc/stat.
 machine_ticks() { awk '/^cpu /{t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t}' /proc/stat; }
 
-echo "bench: starting xnum ($BIN) on $XNUM_IP:$SIP_PORT, trunk $TRUNK_IP:$TRUNK_PORT"
+echo "bench: starting xnum ($BIN) on $XN_IP:$SIP_PORT, trunk $TRUNK_IP:$TRUNK_PORT"
 "$BIN" serve --config "$WORK/xnum.yaml" >"$WORK/xnum.log" 2>&1 &
 XPID=$!
 PIDS+=("$XPID")
@@ -200,7 +200,7 @@ echo "bench: machine busy ${IDLE_BUSY}% of $(nproc)00% before the load (load ave
 
 n_rates=$(wc -w <<<"$RATES")
 echo "bench: warm-up and CPU per call at a fixed $CPU_RATE calls/s for ${STEP}s"
-run_step xnum "$XNUM_IP:$SIP_PORT" "$CPU_RATE" "$STEP"
+run_step xnum "$XN_IP:$SIP_PORT" "$CPU_RATE" "$STEP"
 FIXED_CPU=$CPU_MS FIXED_PCT=$CPU_PCT
 
 echo "bench: ramp through xnum: $n_rates steps of ${STEP}s ($RATES calls/s)"
@@ -208,7 +208,7 @@ BEST=0 BEST_P50=- BEST_P99=- bad=0 i=0
 for rate in $RATES; do
 	i=$((i + 1))
 	echo "  step $i/$n_rates: $rate calls/s for ${STEP}s …"
-	run_step xnum "$XNUM_IP:$SIP_PORT" "$rate" "$STEP"
+	run_step xnum "$XN_IP:$SIP_PORT" "$rate" "$STEP"
 	if [ "$CLEAN" = 1 ]; then
 		BEST=$rate BEST_P50=$P50 BEST_P99=$P99 bad=0
 	else
