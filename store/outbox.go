@@ -188,7 +188,9 @@ func (o *Outbox) Enqueue(items ...cdr.OutboxItem) ([]uint64, error) {
 
 // EnqueueWithCDR stores rec as the local CDR copy (as PutCDR does) together
 // with items, in one synced batch: the record is either kept and queued, or
-// neither (SPEC §6.2, §7). items may be empty (a CDR no app receives).
+// neither (SPEC §6.2, §7). items may be empty (a CDR no app receives). The
+// same batch deletes the call's persisted state, if it was answered
+// (calls.go).
 func (o *Outbox) EnqueueWithCDR(rec cdr.Record, items ...cdr.OutboxItem) ([]uint64, error) {
 	if rec.ICID == "" {
 		return nil, fmt.Errorf("%w: icid", ErrInvalidArgument)
@@ -237,6 +239,9 @@ func (o *Outbox) enqueue(rec *cdr.Record, items []cdr.OutboxItem) ([]uint64, err
 		if rec != nil {
 			if err := b.Set(cdrKey(now, rec.ICID), recData, nil); err != nil {
 				return fmt.Errorf("batch set: %w", err)
+			}
+			if err := forgetCall(b, rec); err != nil { // calls.go
+				return err
 			}
 		}
 		for i, it := range items {
