@@ -55,6 +55,7 @@ type call struct {
 
 	// Routing and outcome.
 	sessionID string
+	cdrID     string // the CDR's icid once fixed (events.go)
 	rc        routing.Call
 	dec       routing.Decision
 	decided   bool

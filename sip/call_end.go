@@ -39,6 +39,7 @@ func (c *call) finish() {
 	if !c.out.set {
 		c.setOutcome(s.d.Table.For(routing.CauseInternal), c.aFinal, relPlatform, resultFailed)
 	}
+	c.eventDisconnect() // written before the CDR is emitted (events.go)
 	c.emit()
 	s.calls.Delete(c)
 	s.callEnded()
@@ -88,7 +89,7 @@ func (c *call) emit() {
 func (c *call) record() cdr.Record {
 	d, t := &c.dec, &c.times
 	r := cdr.Record{
-		ICID:             c.s.ids.record(),
+		ICID:             c.icid(),
 		Direction:        d.Direction,
 		SPID:             d.App.SPID,
 		AppKey:           d.App.Key,

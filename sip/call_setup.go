@@ -59,6 +59,7 @@ func (c *call) start() {
 	}
 	c.dec = routing.Decide(c.rc, s.d.Lookup, s.d.Table, s.now())
 	c.decided = true
+	c.eventCallIn()
 	c.drainInbox() // a CANCEL that came in while routing
 	if c.aFinal != 0 || c.ended {
 		return
@@ -209,6 +210,7 @@ func (c *call) connect() {
 	tx.OnRetransmission(c.retransHook(legB))
 	c.bState = bTrying
 	c.times.fwdStart = s.now()
+	c.eventCallOut()
 	c.ringAt = time.Now().Add(s.ringTimeout)
 }
 
@@ -262,6 +264,7 @@ func (c *call) onBProvisional(r *sip.Response) {
 	c.bState = bEarly
 	if c.times.fwdAlert.IsZero() {
 		c.times.fwdAlert = c.s.now()
+		c.eventAlerting()
 	}
 	if c.aFinal != 0 || c.ended {
 		return
@@ -316,11 +319,13 @@ func (c *call) onB2xx(r *sip.Response) {
 	res.AppendHeader(s.contact(c.a.transport))
 	res.AppendHeader(s.allowHdr)
 	setSDP(res, body)
+	c.persistAnswered() // synced before A's 200 (SPEC §7)
 	if !c.sendFinal(res) {
 		c.onCancel(true) // A's CANCEL won the race and got its 487
 		return
 	}
 	c.aFinal = 200
+	c.eventAnswer()
 	c.pend[legA] = s.newPending(c.aTx, res, c.a.remoteSeq, c.a.transport)
 	c.pend[legA].initial = true
 	c.pend[legA].relayAck = late

@@ -73,6 +73,7 @@ func (s *Server) Close() error {
 		t := time.NewTimer(closeWait)
 		s.waitIdle(context.Background(), t.C)
 		t.Stop()
+		s.closeEvents()
 		if started {
 			s.stop()
 			s.udpConn.Close()

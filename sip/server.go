@@ -39,6 +39,11 @@ type Deps struct {
 	// guard). nil means no number is.
 	IsX func(routing.Number) bool
 	CDR CDRSink
+	// Events receives the call events of SPEC §6.1 (cdr.Dispatcher); nil
+	// reports none. Calls persists answered calls (store.Store); nil keeps
+	// them in memory only. See events.go.
+	Events EventSink
+	Calls  CallStore
 	// Prompts plays a rejected call's prompt as early media (SPEC §4.3).
 	// nil plays nothing: the media issue supplies the player.
 	Prompts PromptPlayer
@@ -65,6 +70,7 @@ type Server struct {
 	log *slog.Logger
 	now func() time.Time
 	m   *metrics
+	ev  serverEvents // events.go
 
 	ua  *sipgo.UserAgent
 	tp  *sip.TransportLayer
@@ -146,6 +152,9 @@ func NewServer(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s.m = m
+	if err := s.initEvents(); err != nil {
+		return nil, err
+	}
 
 	sipLog := s.log
 	ua, err := sipgo.NewUA(
