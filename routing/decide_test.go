@@ -174,14 +174,17 @@ func TestDecideExpiry(t *testing.T) {
 	}
 }
 
-// TestDecideOtherModes: modes without their issue yet refuse cleanly, and
-// keep the app and serviceType for the CDR.
-func TestDecideOtherModes(t *testing.T) {
+// TestDecideLookupWithoutModes: a Lookup that lacks a mode's lookups (the
+// AXB-only contract) refuses that mode's calls as a platform fault, keeping
+// the app and serviceType for the CDR.
+func TestDecideLookupWithoutModes(t *testing.T) {
 	now := time.Now()
-	f := newFake(now)
-	f.apps["live"] = App{Key: "live", Mode: ModeAXE}
-	d := Decide(Call{Caller: numA, CallerKind: KindMobile, Dialled: xAXB}, f, NewTable(nil), now)
-	if d.Connect || d.Release.Code() != 8014 || d.ServiceType != "005" || d.App.Key != "live" {
-		t.Errorf("AXE app decision = %+v", d)
+	for mode, st := range map[Mode]string{ModeAX: "003", ModeAXE: "005", ModeAXYB: "007"} {
+		f := newFake(now)
+		f.apps["live"] = App{Key: "live", Mode: mode}
+		d := Decide(Call{Caller: numA, CallerKind: KindMobile, Dialled: xAXB}, f, NewTable(nil), now)
+		if d.Connect || d.Release.Code() != 7102 || d.ServiceType != st || d.App.Key != "live" {
+			t.Errorf("%s app decision = %+v", mode, d)
+		}
 	}
 }

@@ -20,3 +20,14 @@ var (
 	errPrefixDigits = errors.New("numberplan prefixes must be digits")
 	errNoPatterns   = errors.New("numberplan: no mobile or fixed pattern")
 )
+
+// Errors of the call-time store effects of ModeLookup (AllocateY,
+// PutCallback). The store returns them (wrapped or not); Decide turns them
+// into release causes.
+var (
+	// ErrNoFreeY: the AXYB app has no Y left for this A (8031).
+	ErrNoFreeY = errors.New("no free y number")
+	// ErrBindingGone: the binding a decision was resolving was unbound or
+	// expired between the lookup and the effect (8014).
+	ErrBindingGone = errors.New("binding gone")
+)

@@ -128,17 +128,27 @@ func expiry(now time.Time, seconds int64) time.Time {
 	return now.Add(time.Duration(seconds) * time.Second)
 }
 
-// newID returns a fresh subscriptionId: 128 random bits in hex.
+// newID returns a fresh id: 128 random bits in hex, unused by any record
+// family (AXB, AX, AXE, AXYB bindings and B–Y relations), so that one
+// subscriptionId never names two records of different modes.
 func (t *tx) newID() (string, error) {
+next:
 	for {
 		var raw [16]byte
 		if _, err := rand.Read(raw[:]); err != nil {
 			return "", fmt.Errorf("subscription id: %w", err)
 		}
 		id := hex.EncodeToString(raw[:])
-		if _, ok, err := get(t.b, bindingKey(id)); err != nil || !ok {
-			return id, err
+		for _, k := range [][]byte{bindingKey(id), axKey(id), axeKey(id), axybKey(id), relKey(id)} {
+			_, ok, err := get(t.b, k)
+			if err != nil {
+				return "", err
+			}
+			if ok {
+				continue next
+			}
 		}
+		return id, nil
 	}
 }
 
@@ -173,7 +183,7 @@ func (t *tx) pickX(r BindRequest) (routing.Number, error) {
 		if !ok || xn.Suspended {
 			continue
 		}
-		rank := t.areaRank(r, xn.AreaCode)
+		rank := t.areaRank(r.AreaCode, r.AreaMatchMode, xn.AreaCode)
 		if rank < 0 {
 			continue
 		}
@@ -210,18 +220,18 @@ func (t *tx) pickX(r BindRequest) (routing.Number, error) {
 	return cands[0].x, nil
 }
 
-// areaRank orders an X of area have for the request: 0 the requested area,
-// 1 the same province (when Options.SameProvince knows), 2 anywhere; -1 when
-// the request excludes it. Without an area every X ranks 0.
-func (t *tx) areaRank(r BindRequest, have string) int {
+// areaRank orders an X of area have for a request of area want and match
+// mode: 0 the requested area, 1 the same province (Options.SameProvince), 2
+// anywhere; -1 when the request excludes it. Without an area every X ranks 0.
+func (t *tx) areaRank(want string, mode int, have string) int {
 	switch {
-	case r.AreaCode == "":
+	case want == "":
 		return 0
-	case sameArea(r.AreaCode, have):
+	case sameArea(want, have):
 		return 0
-	case r.AreaMatchMode == AreaStrict:
+	case mode == AreaStrict:
 		return -1
-	case t.s.sameProvince != nil && have != "" && t.s.sameProvince(r.AreaCode, have):
+	case t.s.sameProvince != nil && have != "" && t.s.sameProvince(want, have):
 		return 1
 	default:
 		return 2

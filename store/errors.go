@@ -1,6 +1,10 @@
 package store
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/xnum/xnum/routing"
+)
 
 // Sentinels of the store. The API maps each to its result code (SPEC §5);
 // callers compare with errors.Is, since the store wraps them with detail.
@@ -48,6 +52,33 @@ var (
 	ErrBindingNotFound = errors.New("binding not found")
 	// ErrImmutableField: a ModifyAXB callback changed a field the store owns.
 	ErrImmutableField = errors.New("immutable binding field changed")
+
+	// Sentinels of the AX, AXE and AXYB modes (store/MODES.md maps each to
+	// its result code per mode).
+
+	// ErrRecordNotFound: no live AX/AXE/AXYB binding or B–Y relation with
+	// that id (or X, or B) for that app, also on the second unbind (1016001).
+	ErrRecordNotFound = errors.New("record not found")
+	// ErrXHasA: the X already has its one A (AX 1011005; AXYB 1016002).
+	ErrXHasA = errors.New("x number already has an a")
+	// ErrATooManyX: A already holds MaxXPerA AX numbers (1011003).
+	ErrATooManyX = errors.New("a has too many x numbers")
+	// ErrPartyExists: AXE: A is already bound on that X (1016002).
+	ErrPartyExists = errors.New("number already bound on that x")
+	// ErrExtensionTaken: AXE: the extendNum asked for is in use on that X
+	// (1016002).
+	ErrExtensionTaken = errors.New("extension already in use on that x")
+	// ErrNoFreeExtension: AXE: no extension of the app's length is free on
+	// the X, or on any X the request allows (1020167).
+	ErrNoFreeExtension = errors.New("no free extension")
+	// ErrXIsY: AXYB: the privateNum asked for serves as a Y of live B–Y
+	// relations and cannot become an X now (1016002).
+	ErrXIsY = errors.New("number in use as a y")
+	// ErrNoFreeY is routing.ErrNoFreeY: AllocateY found no Y (8031).
+	ErrNoFreeY = routing.ErrNoFreeY
+	// ErrBindingGone is routing.ErrBindingGone: a call-time effect found its
+	// binding unbound or expired.
+	ErrBindingGone = routing.ErrBindingGone
 )
 
 // errStop ends a scan early; it never leaves the package.

@@ -172,7 +172,9 @@ func appNumbers(r reader, appKey string) ([]routing.Number, error) {
 	return out, err
 }
 
-// removeX deletes x, its app index entry, its bindings and its pair count.
+// removeX deletes x, its app index entry, its bindings of every mode (with
+// their temporary callee, callback records and B–Y relations), the B–Y
+// relations it serves as Y, and its pair count.
 func (t *tx) removeX(appKey string, x routing.Number) error {
 	bs, err := bindingsOnX(t.b, x)
 	if err != nil {
@@ -182,6 +184,9 @@ func (t *tx) removeX(appKey string, x routing.Number) error {
 		if err := t.delBinding(b, false); err != nil {
 			return err
 		}
+	}
+	if err := t.removeModesOnX(x); err != nil {
+		return err
 	}
 	for _, k := range [][]byte{countKey(x), appXKey(appKey, x), xKey(x)} {
 		if err := t.del(k); err != nil {

@@ -11,19 +11,27 @@ import (
 // mutex are held up by one short commit at a time.
 const sweepBatch = 256
 
-// SweepExpired deletes every binding expired at the store's clock, with its
-// indexes, in batches of at most sweepBatch bindings, and returns how many
-// it deleted. Lookups already ignore expired bindings; the sweep reclaims
-// their space and their numbers' places on the X (SPEC §3).
+// SweepExpired deletes every record expired at the store's clock — AXB
+// bindings, then the AX, AXE and AXYB families (bindings, temporary callees,
+// callback records, B–Y relations) — with their indexes, in batches of at
+// most sweepBatch records, and returns how many records it deleted. Lookups
+// already ignore expired records; the sweep reclaims their space and their
+// numbers' places (SPEC §3).
 func (s *Store) SweepExpired() (int, error) {
 	total := 0
-	for {
-		n, scanned, err := s.sweepOnce()
-		total += n
-		if err != nil || scanned < sweepBatch {
-			return total, err
+	for _, once := range []func() (int, int, error){s.sweepOnce, s.sweepModesOnce} {
+		for {
+			n, scanned, err := once()
+			total += n
+			if err != nil {
+				return total, err
+			}
+			if scanned < sweepBatch {
+				break
+			}
 		}
 	}
+	return total, nil
 }
 
 // sweepOnce deletes up to sweepBatch due bindings and reports how many it

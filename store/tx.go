@@ -82,6 +82,11 @@ func pairCount(r reader, x routing.Number) (uint64, error) {
 // checks every such mutation shares: it exists, it is AXB, it is not frozen
 // (SPEC §3: a frozen app's bind/unbind/modify are refused).
 func (t *tx) appForWrite(key string) (routing.App, error) {
+	return t.appFor(key, routing.ModeAXB)
+}
+
+// appFor is appForWrite for an app of mode.
+func (t *tx) appFor(key string, mode routing.Mode) (routing.App, error) {
 	app, ok, err := loadApp(t.b, key)
 	if err != nil {
 		return app, err
@@ -89,7 +94,7 @@ func (t *tx) appForWrite(key string) (routing.App, error) {
 	if !ok {
 		return app, ErrAppNotFound
 	}
-	if app.Mode != routing.ModeAXB {
+	if app.Mode != mode {
 		return app, fmt.Errorf("%w: %s", ErrWrongMode, app.Mode)
 	}
 	if app.Frozen {

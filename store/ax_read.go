@@ -1,0 +1,162 @@
+package store
+
+import (
+	"sort"
+	"time"
+
+	"github.com/xnum/xnum/routing"
+)
+
+var _ routing.ModeLookup = (*Store)(nil)
+
+// GetAX returns the app's live AX binding with that subscriptionId;
+// ErrRecordNotFound when absent, expired, or another app's.
+func (s *Store) GetAX(appKey, id string) (routing.AXBinding, error) {
+	var b routing.AXBinding
+	err := s.read(func() error {
+		var ok bool
+		var err error
+		b, ok, err = loadAX(s.db, id)
+		if err == nil && (!ok || b.AppKey != appKey || b.Expired(s.now())) {
+			err = ErrRecordNotFound
+		}
+		return err
+	})
+	if err != nil {
+		return routing.AXBinding{}, err
+	}
+	return b, nil
+}
+
+// AXQuery selects an app's live AX bindings: all, those on X, those of A,
+// or both; paged like Query.
+type AXQuery struct {
+	AppKey    string
+	X         routing.Number // optional: privateNum
+	A         routing.Number // optional: origNum
+	PageIndex int
+	PageSize  int
+}
+
+// QueryAX returns one page of matching live AX bindings ordered by
+// subscribeTime then subscriptionId, and the total number of matches. An X
+// that is not the app's is ErrXNotInApp.
+func (s *Store) QueryAX(q AXQuery) ([]routing.AXBinding, int, error) {
+	var all []routing.AXBinding
+	err := s.snapshot(func(r reader) error {
+		ids, err := queryIDs(r, q.AppKey, q.X, q.A, axByXKey, axByAPrefix)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		for _, id := range ids {
+			b, ok, err := loadAX(r, id)
+			if err != nil {
+				return err
+			}
+			if ok && b.AppKey == q.AppKey && !b.Expired(now) &&
+				(q.X == "" || b.X == q.X) && (q.A == "" || b.A == q.A) {
+				all = append(all, b)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	sort.Slice(all, func(i, j int) bool { return createdBefore(all[i].Created, all[i].ID, all[j].Created, all[j].ID) })
+	return page(all, q.PageIndex, q.PageSize), len(all), nil
+}
+
+// queryIDs gathers candidate ids for a query of a family with a one-per-X
+// index (byX) and an A index (byA): by A when given, else by X, else every
+// X of the app. The app must exist and X, when given, be the app's.
+func queryIDs(r reader, appKey string, x, a routing.Number,
+	byX func(routing.Number) []byte, byA func(routing.Number) []byte) ([]string, error) {
+	if _, ok, err := loadApp(r, appKey); err != nil || !ok {
+		if err == nil {
+			err = ErrAppNotFound
+		}
+		return nil, err
+	}
+	if x != "" {
+		xn, ok, err := loadX(r, x)
+		if err != nil {
+			return nil, err
+		}
+		if !ok || xn.AppKey != appKey {
+			return nil, ErrXNotInApp
+		}
+	}
+	if a != "" {
+		return idsUnder(r, byA(a))
+	}
+	xs := []routing.Number{x}
+	if x == "" {
+		var err error
+		if xs, err = appNumbers(r, appKey); err != nil {
+			return nil, err
+		}
+	}
+	var ids []string
+	for _, x := range xs {
+		id, ok, err := get(r, byX(x))
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			ids = append(ids, string(id))
+		}
+	}
+	return ids, nil
+}
+
+func createdBefore(ta time.Time, ida string, tb time.Time, idb string) bool {
+	if !ta.Equal(tb) {
+		return ta.Before(tb)
+	}
+	return ida < idb
+}
+
+// AXBinding implements routing.AXLookup: the AX binding on x, which may be
+// expired (routing checks).
+func (s *Store) AXBinding(x routing.Number) (routing.AXBinding, bool, error) {
+	var b routing.AXBinding
+	var found bool
+	err := s.read(func() error {
+		id, ok, err := get(s.db, axByXKey(x))
+		if err != nil || !ok {
+			return err
+		}
+		b, found, err = loadAX(s.db, string(id))
+		// Two Gets without a snapshot: confirm the binding is still on x.
+		found = found && b.X == x
+		return err
+	})
+	if err != nil || !found {
+		return routing.AXBinding{}, false, err
+	}
+	return b, true, nil
+}
+
+// TakeTempCallee implements routing.AXLookup: it returns and deletes, in one
+// synced batch under the writer mutex, the temporary callee of binding id
+// on x, so that two calls racing for it cannot both get it. A callee of
+// another binding or expired at now is deleted and not returned.
+func (s *Store) TakeTempCallee(x routing.Number, id string, now time.Time) (routing.Number, bool, error) {
+	var callee routing.Number
+	err := s.update(func(t *tx) error {
+		c, ok, err := loadTemp(t.b, x)
+		if err != nil || !ok {
+			return err
+		}
+		if c.SubscriptionID == id && !c.Expired(now) {
+			callee = c.Callee
+		}
+		return t.delTemp(x)
+	})
+	if err != nil || callee == "" {
+		return "", false, err
+	}
+	return callee, true, nil
+}

@@ -1,0 +1,142 @@
+package store
+
+import (
+	"fmt"
+
+	"github.com/xnum/xnum/routing"
+)
+
+// AXYBBindRequest is an AXYB bind (SPEC §5): origNum A on privateNum X, or
+// on a free X chosen by area.
+type AXYBBindRequest struct {
+	AppKey string
+	XChoice
+	A          routing.Number // origNum
+	Duration   int64          // seconds, 0 = never expires
+	YBDuration int64          // seconds, 0 = as long as A–X; ≤ Duration when Duration > 0
+	Direction  int            // callDirection: 0 both, 1 only A→Y→B, 2 only B→X→A
+	routing.CallOptions
+}
+
+// BindAXYB stores a new A–X binding. The numbers of an AXYB app serve as X
+// or as Y, never both at once: X must hold no live A–X binding (ErrXHasA)
+// and serve no live B–Y relation as Y (ErrXIsY); picked by area, the X is
+// the best-ranked number that is neither.
+func (s *Store) BindAXYB(r AXYBBindRequest) (routing.AXYBBinding, error) {
+	b := routing.AXYBBinding{
+		AppKey: r.AppKey, A: r.A, Duration: r.Duration, YBDuration: r.YBDuration,
+		Direction: r.Direction, CallOptions: r.CallOptions,
+	}
+	if err := checkNumber("origNum", b.A); err != nil {
+		return routing.AXYBBinding{}, err
+	}
+	switch {
+	case b.Duration < 0:
+		return routing.AXYBBinding{}, fmt.Errorf("%w: duration", ErrInvalidArgument)
+	case b.YBDuration < 0 || (b.Duration > 0 && b.YBDuration > b.Duration):
+		return routing.AXYBBinding{}, fmt.Errorf("%w: ybDuration", ErrInvalidArgument)
+	case b.Direction < 0 || b.Direction > 2:
+		return routing.AXYBBinding{}, fmt.Errorf("%w: callDirection", ErrInvalidArgument)
+	}
+	if err := checkOptions(b.CallOptions); err != nil {
+		return routing.AXYBBinding{}, err
+	}
+	if err := r.XChoice.check("privateNum"); err != nil {
+		return routing.AXYBBinding{}, err
+	}
+	err := s.update(func(t *tx) error {
+		if _, err := t.appFor(r.AppKey, routing.ModeAXYB); err != nil {
+			return err
+		}
+		if err := t.checkParties(b.A); err != nil {
+			return err
+		}
+		x := r.X
+		if x != "" {
+			if _, err := t.ownX(r.AppKey, x); err != nil {
+				return err
+			}
+			if free, err := t.axybXFree(x); err != nil || !free {
+				if err == nil {
+					err = ErrXHasA
+				}
+				return err
+			}
+			if used, err := t.yInUse(x); err != nil || used {
+				if err == nil {
+					err = ErrXIsY
+				}
+				return err
+			}
+		} else {
+			var err error
+			x, err = t.pickFree(r.AppKey, r.XChoice, func(xn routing.XNumber) (bool, error) {
+				free, err := t.axybXFree(xn.Number)
+				if err != nil || !free {
+					return false, err
+				}
+				used, err := t.yInUse(xn.Number)
+				return !used, err
+			})
+			if err != nil {
+				return err
+			}
+		}
+		id, err := t.newID()
+		if err != nil {
+			return err
+		}
+		b.ID, b.X, b.Created, b.Expires = id, x, t.now, expiry(t.now, b.Duration)
+		return t.putAXYB(b)
+	})
+	if err != nil {
+		return routing.AXYBBinding{}, err
+	}
+	return b, nil
+}
+
+// UnbindAXYB deletes one live A–X binding of the app with all its B–Y
+// relations (SPEC §5 unbind by subscriptionId). Unknown, expired, another
+// app's or already unbound: ErrRecordNotFound.
+func (s *Store) UnbindAXYB(appKey, id string) error {
+	return s.update(func(t *tx) error {
+		if _, err := t.appFor(appKey, routing.ModeAXYB); err != nil {
+			return err
+		}
+		b, err := t.liveAXYB(appKey, id)
+		if err != nil {
+			return err
+		}
+		return t.delAXYB(b)
+	})
+}
+
+// UnbindYRelation deletes the B–Y relation of caller b on binding id
+// (SPEC §5 unbind by subscriptionId + bNum); the A–X binding stays. No live
+// binding or relation: ErrRecordNotFound.
+func (s *Store) UnbindYRelation(appKey, id string, b routing.Number) error {
+	return s.update(func(t *tx) error {
+		if _, err := t.appFor(appKey, routing.ModeAXYB); err != nil {
+			return err
+		}
+		bd, err := t.liveAXYB(appKey, id)
+		if err != nil {
+			return err
+		}
+		rid, ok, err := get(t.b, relByBKey(bd.X, b))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return ErrRecordNotFound
+		}
+		rel, ok, err := loadRel(t.b, string(rid))
+		if err != nil {
+			return err
+		}
+		if !ok || rel.BindingID != id || rel.Expired(t.now) {
+			return ErrRecordNotFound
+		}
+		return t.delRel(rel)
+	})
+}

@@ -1,0 +1,157 @@
+package store
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/xnum/xnum/routing"
+)
+
+// Helpers shared by the AX, AXE and AXYB families.
+
+// XChoice is how a bind of any mode names its X (SPEC §5): a specific number
+// (privateNum, virtualNum), or an area code with its match mode, or neither
+// for any free X of the app [DESIGN].
+type XChoice struct {
+	X             routing.Number
+	AreaCode      string
+	AreaMatchMode int // AreaStrict or AreaPreferred
+}
+
+func (c XChoice) check(field string) error {
+	if c.X != "" {
+		if err := checkNumber(field, c.X); err != nil {
+			return err
+		}
+	}
+	if c.AreaMatchMode != AreaStrict && c.AreaMatchMode != AreaPreferred {
+		return fmt.Errorf("%w: areaMatchMode", ErrInvalidArgument)
+	}
+	return nil
+}
+
+// checkOptions validates the call settings every bind carries.
+func checkOptions(o routing.CallOptions) error {
+	if o.MaxDuration < 0 {
+		return fmt.Errorf("%w: maxDuration", ErrInvalidArgument)
+	}
+	return nil
+}
+
+// ownX loads x and checks that it is an X of app (ErrXNotInApp otherwise).
+func (t *tx) ownX(appKey string, x routing.Number) (routing.XNumber, error) {
+	xn, ok, err := loadX(t.b, x)
+	if err != nil {
+		return xn, err
+	}
+	if !ok || xn.AppKey != appKey {
+		return xn, ErrXNotInApp
+	}
+	return xn, nil
+}
+
+// pickFree chooses the X of a bind without a specific number: among the
+// app's X numbers that are not suspended, that the area choice allows and
+// for which free says yes, the best area rank, then the lowest number. None
+// is ErrNoFreeXInArea when an area was asked for, else ErrNoFreeX.
+func (t *tx) pickFree(appKey string, c XChoice, free func(routing.XNumber) (bool, error)) (routing.Number, error) {
+	xs, err := appNumbers(t.b, appKey)
+	if err != nil {
+		return "", err
+	}
+	type cand struct {
+		x    routing.Number
+		rank int
+	}
+	var cands []cand
+	for _, x := range xs {
+		xn, ok, err := loadX(t.b, x)
+		if err != nil {
+			return "", err
+		}
+		if !ok || xn.Suspended {
+			continue
+		}
+		rank := t.areaRank(c.AreaCode, c.AreaMatchMode, xn.AreaCode)
+		if rank < 0 {
+			continue
+		}
+		ok, err = free(xn)
+		if err != nil {
+			return "", err
+		}
+		if ok {
+			cands = append(cands, cand{x, rank})
+		}
+	}
+	if len(cands) == 0 {
+		if c.AreaCode != "" {
+			return "", ErrNoFreeXInArea
+		}
+		return "", ErrNoFreeX
+	}
+	sort.Slice(cands, func(i, j int) bool {
+		if cands[i].rank != cands[j].rank {
+			return cands[i].rank < cands[j].rank
+		}
+		return cands[i].x < cands[j].x
+	})
+	return cands[0].x, nil
+}
+
+// putExp and delExp maintain the me family for a record that expires.
+func (t *tx) putExp(expires time.Time, kind, id string) error {
+	if expires.IsZero() {
+		return nil
+	}
+	return t.set(modeExpKey(expires, kind, id), nil)
+}
+
+func (t *tx) delExp(expires time.Time, kind, id string) error {
+	if expires.IsZero() {
+		return nil
+	}
+	return t.del(modeExpKey(expires, kind, id))
+}
+
+// delIfPoints deletes the index entry k only while it names id, so that
+// deleting a stale record never takes a newer record's entry with it.
+func (t *tx) delIfPoints(k []byte, id string) error {
+	v, ok, err := get(t.b, k)
+	if err != nil || !ok || string(v) != id {
+		return err
+	}
+	return t.del(k)
+}
+
+// restartExpiry applies the modify rule of every mode: the clock restarts
+// from now when the duration changed or the caller zeroed Expires; any
+// other change of Expires is ErrImmutableField.
+func restartExpiry(oldExp, newExp time.Time, durationChanged bool) (bool, error) {
+	switch {
+	case newExp.Equal(oldExp):
+		return durationChanged, nil
+	case newExp.IsZero():
+		return true, nil
+	default:
+		return false, fmt.Errorf("%w: expires", ErrImmutableField)
+	}
+}
+
+// idsUnder lists the values of the index entries under prefix p (an index
+// whose values are ids).
+func idsUnder(r reader, p []byte) ([]string, error) {
+	var out []string
+	err := scan(r, p, func(_, v []byte) error {
+		out = append(out, string(v))
+		return nil
+	})
+	return out, err
+}
+
+// page sorts nothing: it cuts one 1-based page of n items.
+func page[T any](all []T, index, size int) []T {
+	lo, hi := pageBounds(len(all), index, size)
+	return all[lo:hi]
+}
