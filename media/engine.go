@@ -88,6 +88,7 @@ type Engine struct {
 	mu     sync.Mutex
 	legs   map[*Leg]struct{}
 	closed bool
+	gone   LegStats // counters of the legs closed so far
 
 	// Test hooks, set before legs are made: testHookRTP runs after each
 	// packet the RTP reader has handled (accepted or not), testHookRTCP
@@ -185,8 +186,10 @@ func (e *Engine) listen(port int) (*net.UDPConn, error) {
 
 // forget drops a closed leg and gives its ports back (to quarantine).
 func (e *Engine) forget(l *Leg) {
+	st := l.Stats()
 	e.mu.Lock()
 	delete(e.legs, l)
+	e.gone.add(st)
 	e.mu.Unlock()
 	e.ports.Release(l.port)
 }
@@ -239,6 +242,21 @@ func (e *Engine) Legs() int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return len(e.legs)
+}
+
+// Address is the local IP of every leg's sockets.
+func (e *Engine) Address() netip.Addr { return e.cfg.Address }
+
+// Stats sums the counters of every leg the engine has had, open or closed
+// (for /metrics and tests).
+func (e *Engine) Stats() LegStats {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	sum := e.gone
+	for l := range e.legs {
+		sum.add(l.Stats())
+	}
+	return sum
 }
 
 // Ports is the engine's port allocator (for metrics).

@@ -86,6 +86,17 @@ type LegStats struct {
 	Digits    uint64 // DTMF key presses decoded
 }
 
+func (s *LegStats) add(o LegStats) {
+	s.RTPIn += o.RTPIn
+	s.RTCPIn += o.RTCPIn
+	s.Foreign += o.Foreign
+	s.Malformed += o.Malformed
+	s.Forwarded += o.Forwarded
+	s.Played += o.Played
+	s.Dropped += o.Dropped
+	s.Digits += o.Digits
+}
+
 func newLeg(e *Engine, port int, rtpConn, rtcpConn *net.UDPConn) *Leg {
 	l := &Leg{
 		eng:      e,

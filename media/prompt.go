@@ -3,9 +3,7 @@ package media
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 )
@@ -40,8 +38,8 @@ func (p *Prompt) Duration() time.Duration {
 // It is never stored; Get reports it as absent.
 const PromptNone = "none"
 
-// PromptSet is a set of named prompts: the built-in set loaded from
-// testdata/prompts (or wherever the operator keeps it), and one set per app
+// PromptSet is a set of named prompts: the built-in set (embedded in the
+// binary, BuiltinPrompts, plus media.prompt_dir), and one set per app
 // for uploads, whose parent is the built-in set so that an app's own
 // prompt shadows the default of the same name. Safe for concurrent use:
 // uploads replace prompts while calls look them up.
@@ -70,27 +68,7 @@ func LoadPromptDir(dir string) (*PromptSet, error) {
 
 // LoadDir adds every NAME.wav of dir to the set.
 func (s *PromptSet) LoadDir(dir string) error {
-	files, err := filepath.Glob(filepath.Join(dir, "*.wav"))
-	if err != nil {
-		return err
-	}
-	for _, f := range files {
-		name := strings.TrimSuffix(filepath.Base(f), ".wav")
-		if err := ValidPromptName(name); err != nil {
-			return fmt.Errorf("%s: %w", f, err)
-		}
-		fh, err := os.Open(f)
-		if err != nil {
-			return err
-		}
-		p, err := ReadWAV(fh)
-		fh.Close()
-		if err != nil {
-			return fmt.Errorf("%s: %w", f, err)
-		}
-		s.Put(name, p)
-	}
-	return nil
+	return s.LoadFS(os.DirFS(dir), ".")
 }
 
 // ValidPromptName accepts names of 1–64 characters from [a-z0-9_-], so a
@@ -114,32 +92,48 @@ func (s *PromptSet) Put(name string, p *Prompt) {
 	s.mu.Unlock()
 }
 
+// Silence makes name play nothing in this set, shadowing the parent's
+// prompt of that name: an app that wants no announcement where the
+// built-in set has one (SPEC §4.3 "none").
+func (s *PromptSet) Silence(name string) {
+	s.Put(name, nil)
+}
+
 // Get returns the prompt of that name, looking in the parent set when this
-// one has none. PromptNone and unknown names report false.
+// one has none. PromptNone, silenced and unknown names report false.
 func (s *PromptSet) Get(name string) (*Prompt, bool) {
+	if name == PromptNone {
+		return nil, false
+	}
 	for set := s; set != nil; set = set.parent {
 		set.mu.RLock()
 		p, ok := set.m[name]
 		set.mu.RUnlock()
 		if ok {
-			return p, true
+			return p, p != nil
 		}
 	}
 	return nil, false
 }
 
-// Names lists the prompts of this set and its parents, sorted.
+// Names lists the prompts Get finds in this set and its parents, sorted.
 func (s *PromptSet) Names() []string {
+	seen := map[string]bool{}
 	var names []string
 	for set := s; set != nil; set = set.parent {
 		set.mu.RLock()
-		for n := range set.m {
-			names = append(names, n)
+		for n, p := range set.m {
+			if !seen[n] {
+				seen[n] = true
+				if p != nil {
+					names = append(names, n)
+				}
+			}
 		}
 		set.mu.RUnlock()
 	}
 	slices.Sort(names)
-	return slices.Compact(names)
+	return names
 }
 
 // Missing returns the names that Get would not find — for a start-up check
@@ -152,4 +146,54 @@ func (s *PromptSet) Missing(names ...string) []string {
 		}
 	}
 	return out
+}
+
+// PromptLibrary is every prompt a process plays: the built-in set and one
+// set per app whose lookups fall back to it, so an app's upload shadows the
+// default of the same name (SPEC §4.3: the built-in prompt applies unless
+// the app sets its own or none). Safe for concurrent use.
+type PromptLibrary struct {
+	builtin *PromptSet
+	mu      sync.RWMutex
+	apps    map[string]*PromptSet
+}
+
+// NewPromptLibrary returns a library over the built-in set.
+func NewPromptLibrary(builtin *PromptSet) *PromptLibrary {
+	return &PromptLibrary{builtin: builtin, apps: make(map[string]*PromptSet)}
+}
+
+// Builtin is the built-in set.
+func (l *PromptLibrary) Builtin() *PromptSet { return l.builtin }
+
+// App returns the app's own set, made on first use.
+func (l *PromptLibrary) App(appKey string) *PromptSet {
+	l.mu.RLock()
+	s, ok := l.apps[appKey]
+	l.mu.RUnlock()
+	if ok {
+		return s
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if s, ok = l.apps[appKey]; !ok {
+		s = NewPromptSet(l.builtin)
+		l.apps[appKey] = s
+	}
+	return s
+}
+
+// Prompt is the prompt name plays for the app: the app's own, else the
+// built-in one; false for "", none, a silenced or an unknown name.
+func (l *PromptLibrary) Prompt(appKey, name string) (*Prompt, bool) {
+	if name == "" || name == PromptNone {
+		return nil, false
+	}
+	l.mu.RLock()
+	s, ok := l.apps[appKey]
+	l.mu.RUnlock()
+	if !ok {
+		s = l.builtin
+	}
+	return s.Get(name)
 }

@@ -191,12 +191,12 @@ func TestRTCPNeverForwarded(t *testing.T) {
 // arrives, in order, on one stream, and the samples match the WAV file
 // read independently here (16-bit PCM, within one G.711 step).
 func TestPromptHeardMatchesFile(t *testing.T) {
-	raw, err := os.ReadFile("../testdata/prompts/" + routing.PromptNoBinding + ".wav")
+	raw, err := os.ReadFile("prompts/" + routing.PromptNoBinding + ".wav")
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := wavSamples(t, raw)
-	set, err := LoadPromptDir("../testdata/prompts")
+	set, err := LoadPromptDir("prompts")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,6 +50,28 @@ func (d Direction) Reverse() Direction {
 	return d
 }
 
+// DirectionOf is the direction of a side that sends and/or receives.
+func DirectionOf(sends, receives bool) Direction {
+	switch {
+	case sends && receives:
+		return SendRecv
+	case sends:
+		return SendOnly
+	case receives:
+		return RecvOnly
+	}
+	return Inactive
+}
+
+// AnswerThrough is the direction xnum answers an offer of direction offer
+// with, when the media comes from and goes to another party whose own
+// direction is other (RFC 3264 §6.1): xnum sends only what the offerer
+// will receive and the other party sends, and receives only what the
+// offerer sends and the other party will receive.
+func AnswerThrough(offer, other Direction) Direction {
+	return DirectionOf(offer.Receives() && other.Sends(), offer.Sends() && other.Receives())
+}
+
 func parseDirection(attr string) (Direction, bool) {
 	switch attr {
 	case "sendrecv":

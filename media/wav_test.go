@@ -143,11 +143,19 @@ func TestReadWAVTooLarge(t *testing.T) {
 	}
 }
 
-// The shipped prompts exist for every built-in name and load.
+// The shipped prompts exist for every built-in name and load, and the set
+// embedded in the binary is the directory's.
 func TestBuiltinPrompts(t *testing.T) {
-	set, err := LoadPromptDir("../testdata/prompts")
+	set, err := BuiltinPrompts()
 	if err != nil {
 		t.Fatal(err)
+	}
+	dir, err := LoadPromptDir("prompts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(set.Names(), dir.Names()) {
+		t.Fatalf("embedded %v, directory %v", set.Names(), dir.Names())
 	}
 	if m := set.Missing(routing.BuiltinPrompts...); len(m) != 0 {
 		t.Fatalf("missing built-in prompts %v", m)
@@ -159,6 +167,9 @@ func TestBuiltinPrompts(t *testing.T) {
 		}
 		if len(p.Payload(PCMU)) != len(p.Samples()) || len(p.Payload(PCMA)) != len(p.Samples()) {
 			t.Errorf("%s: payload lengths differ from the sample count", n)
+		}
+		if d, _ := dir.Get(n); !bytes.Equal(d.Payload(PCMU), p.Payload(PCMU)) {
+			t.Errorf("%s: embedded and directory prompts differ", n)
 		}
 	}
 	if _, ok := set.Get(PromptNone); ok {
@@ -207,5 +218,38 @@ func TestValidPromptName(t *testing.T) {
 		if err := ValidPromptName(n); !errors.Is(err, ErrBadPrompt) {
 			t.Errorf("%q accepted", n)
 		}
+	}
+}
+
+// The library: an app's upload shadows the built-in prompt for that app
+// only; a silenced name and "none" play nothing.
+func TestPromptLibrary(t *testing.T) {
+	builtin := NewPromptSet(nil)
+	a, _ := ParseWAV(wavFile(wavePCM, 1, 8000, 16, pcmBytes(sine(160, 400, 1000)), false))
+	b, _ := ParseWAV(wavFile(wavePCM, 1, 8000, 16, pcmBytes(sine(320, 400, 1000)), false))
+	builtin.Put("no_binding", a)
+	builtin.Put("connecting", a)
+	lib := NewPromptLibrary(builtin)
+	lib.App("app1").Put("no_binding", b)
+	lib.App("app1").Silence("connecting")
+	for _, tc := range []struct {
+		app, name string
+		want      *Prompt
+	}{
+		{"app1", "no_binding", b},
+		{"app2", "no_binding", a},
+		{"app1", "connecting", nil},
+		{"app2", "connecting", a},
+		{"app2", PromptNone, nil},
+		{"app2", "", nil},
+		{"app2", "unknown", nil},
+	} {
+		p, ok := lib.Prompt(tc.app, tc.name)
+		if p != tc.want || ok != (tc.want != nil) {
+			t.Errorf("%s/%s: %p %v, want %p", tc.app, tc.name, p, ok, tc.want)
+		}
+	}
+	if n := lib.App("app1").Names(); !slices.Equal(n, []string{"no_binding"}) {
+		t.Errorf("names %v", n)
 	}
 }

@@ -1,16 +1,18 @@
 #!/bin/sh
 # Generates xnum's built-in prompts (SPEC §4.3): 8 kHz mono 16-bit PCM WAV,
-# one file per name of routing.BuiltinPrompts, from Mandarin text.
+# one file per name of routing.BuiltinPrompts, from Mandarin text, written to
+# media/prompts/, where package media embeds them in the binary (go:embed
+# cannot reach a parent directory, so they live beside the package).
 #
 # Needs espeak-ng and sox (Debian: apt-get install espeak-ng sox). Every
 # parameter is fixed — voice, speed, pitch, amplitude, resampler, no
 # dither, no comment chunk — so the same tool versions give the same bytes
-# (checked with: sh generate.sh && git diff --stat .). Run from anywhere:
+# (checked with: sh generate.sh && git diff --stat media/prompts). Run from anywhere:
 #
 #   sh testdata/prompts/generate.sh
 set -eu
 
-cd "$(dirname "$0")"
+cd "$(dirname "$0")/../../media/prompts"
 command -v espeak-ng >/dev/null || { echo "generate.sh: espeak-ng missing (apt-get install espeak-ng)" >&2; exit 1; }
 command -v sox >/dev/null || { echo "generate.sh: sox missing (apt-get install sox)" >&2; exit 1; }
 
