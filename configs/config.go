@@ -77,6 +77,12 @@ type Media struct {
 	RTPPorts  string        `mapstructure:"rtp_ports"` // "20000-29999"
 	Timeout   time.Duration `mapstructure:"timeout"`
 	Latching  string        `mapstructure:"latching"` // strict or symmetric
+	// Quarantine is how long a released RTP port rests before another call
+	// gets it, so late packets of the last call drain into a closed port.
+	Quarantine time.Duration `mapstructure:"quarantine"`
+	// PromptDir holds NAME.wav files that add to or replace the built-in
+	// prompts embedded in the binary; "" = the built-in set alone.
+	PromptDir string `mapstructure:"prompt_dir"`
 }
 
 // DTMF timers of the AXE collector.

@@ -219,6 +219,7 @@ func (c Config) validateTimers() error {
 		{"api.auth_window", c.API.AuthWindow},
 		{"store.sweep_interval", c.Store.SweepInterval},
 		{"media.timeout", c.Media.Timeout},
+		{"media.quarantine", c.Media.Quarantine},
 		{"dtmf.first_digit", c.DTMF.FirstDigit},
 		{"dtmf.inter_digit", c.DTMF.InterDigit},
 		{"xmode.callin_timeout", c.XMode.CallinTimeout},
