@@ -53,6 +53,9 @@ type call struct {
 	lastAck [2]*sip.Request // per leg: the ACK we sent, re-sent on a 2xx retransmission
 	acks    [2]<-chan *sip.Request
 
+	// Media (relay mode, or a call that plays something).
+	m callMedia
+
 	// Routing and outcome.
 	sessionID string
 	cdrID     string // the CDR's icid once fixed (events.go)
@@ -65,6 +68,7 @@ type call struct {
 	// Timers: one time.Timer armed for the earliest deadline.
 	timer                   *time.Timer
 	ringAt, cancelAt, maxAt time.Time
+	lastMinAt               time.Time // lastMinVoice (SPEC §3 item 4)
 	prompt                  *promptPlay
 	ended                   bool // released: only cleanup left
 	byeAOnAck               bool // BYE owed to A once it ACKs (RFC 3261 §15)
@@ -101,6 +105,7 @@ type pending2xx struct {
 	deadline time.Time
 	initial  bool   // the 200 to A's initial INVITE
 	relayAck bool   // the ACK carries the answer to a late offer: relay it
+	mediaAck bool   // the ACK carries the answer to xnum's own offer (relayed call)
 	ackSeq   uint32 // CSeq of our INVITE on the other leg that the relayed ACK answers
 }
 
@@ -114,6 +119,7 @@ type modification struct {
 	res     <-chan *sip.Response
 	done    <-chan struct{}
 	hadBody bool
+	media   *modMedia // relayed call: the legs' state before the offer
 }
 
 func (c *call) leg(id legID) *leg {
@@ -203,6 +209,10 @@ func (c *call) run() {
 			c.onTimer()
 		case <-promptDone:
 			c.onPromptDone()
+		case <-c.m.timeoutA:
+			c.onRTPTimeout(legA)
+		case <-c.m.timeoutB:
+			c.onRTPTimeout(legB)
 		}
 	}
 }
@@ -251,6 +261,7 @@ func (c *call) arm() bool {
 	consider(c.ringAt)
 	consider(c.cancelAt)
 	consider(c.maxAt)
+	consider(c.lastMinAt)
 	for i := range c.pend {
 		if c.pend[i].tx != nil {
 			consider(c.pend[i].next)
@@ -294,6 +305,10 @@ func (c *call) onTimer() {
 	if due(c.cancelAt) {
 		c.cancelAt = time.Time{}
 		c.giveUpB()
+	}
+	if due(c.lastMinAt) {
+		c.lastMinAt = time.Time{}
+		c.playLastMinute()
 	}
 	if due(c.maxAt) {
 		c.maxAt = time.Time{}

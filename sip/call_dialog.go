@@ -93,7 +93,18 @@ func (c *call) onAck(id legID, req *sip.Request) {
 	pp := *p
 	*p = pending2xx{}
 	c.acks[id] = nil
-	if pp.relayAck {
+	if pp.mediaAck {
+		c.localOfferAnswered(id, req)
+	}
+	lateFailed := false
+	if pp.relayAck && pp.initial && c.m.on {
+		// A's answer to xnum's offer (late offer): B gets xnum's answer.
+		body, ok := c.lateAnswer(sdpBody(req))
+		if !c.bAckSent {
+			c.ackB(body)
+		}
+		lateFailed = !ok
+	} else if pp.relayAck {
 		o := other(id)
 		var body []byte
 		if sdp := sdpBody(req); sdp != nil {
@@ -119,6 +130,10 @@ func (c *call) onAck(id legID, req *sip.Request) {
 			c.byeLeg(legA, c.byeRel)
 		}
 	}
+	if lateFailed {
+		_, cause := Classify(ErrNoCodec)
+		c.hangup(c.s.d.Table.For(cause), relPlatform, legNone)
+	}
 }
 
 // ackTimeout: 64·T1 after our 2xx the ACK has not come. The dialog is
@@ -131,7 +146,11 @@ func (c *call) ackTimeout(id legID) {
 	if p.relayAck {
 		if p.initial {
 			if !c.bAckSent {
-				c.ackB(nil)
+				var body []byte
+				if c.m.on {
+					body, _ = c.lateAnswer(nil)
+				}
+				c.ackB(body)
 			}
 		} else {
 			c.sendAck(other(id), p.ackSeq, nil)
@@ -220,6 +239,10 @@ func (c *call) onModify(id legID, req *sip.Request, tx *sip.ServerTx) {
 		s.respond(tx, res)
 		return
 	}
+	if c.m.on {
+		c.modifyRelayed(id, req, tx, offer)
+		return
+	}
 	var body []byte
 	if offer != nil {
 		b, err := y.sdp.rewrite(offer, s.advHost)
@@ -267,6 +290,9 @@ func (c *call) onModResponse(r *sip.Response) {
 			status = 500 // never hand a party the other's redirect or challenge
 		}
 		s.respond(m.tx, s.response(m.req, status, ""))
+		if m.media != nil {
+			c.modRefused(m)
+		}
 		if r.StatusCode == 481 || r.StatusCode == 408 {
 			// The other dialog is gone (RFC 3261 §12.2.1.2).
 			c.hangup(s.d.Table.For(networkCause(other(m.from))), relPlatform, legNone)
@@ -277,7 +303,9 @@ func (c *call) onModResponse(r *sip.Response) {
 		y.target = ct.Address
 	}
 	var body []byte
-	if sdp := sdpBody(r); sdp != nil {
+	if m.media != nil {
+		body = c.modAnswered(m, sdpBody(r))
+	} else if sdp := sdpBody(r); sdp != nil {
 		if b, err := x.sdp.rewrite(sdp, s.advHost); err == nil {
 			body = b
 		}
@@ -305,6 +333,9 @@ func (c *call) onModDone() {
 	m := c.mod
 	c.mod = nil
 	c.s.respond(m.tx, c.s.response(m.req, 408, ""))
+	if m.media != nil {
+		c.modRefused(m)
+	}
 	c.hangup(c.s.d.Table.For(networkCause(other(m.from))), relPlatform, legNone)
 }
 

@@ -52,6 +52,7 @@ func (c *call) start() {
 	c.sessionID = s.ids.record()
 	s.respond(c.aTx, s.response(c.aReq, 100, ""))
 	c.setupA()
+	c.parseOffer()
 	c.rc = s.routingCall(c.aReq)
 	if c.rc.Caller != "" && s.d.IsX(c.rc.Caller) {
 		c.reject(s.d.Table.For(routing.CauseLoop))
@@ -104,24 +105,12 @@ func (c *call) setupA() {
 	c.aOffer = sdpBody(req)
 }
 
-// reject releases a refused call towards A: its prompt first when there is
-// one and a player (SPEC §4.3), then the final response of the release.
+// reject releases a refused call towards A: its prompt first as early
+// media when it has one and A can hear it (SPEC §4.3), then the final
+// response of the release.
 func (c *call) reject(rel routing.Release) {
-	if rel.Prompt != "" && c.aOffer != nil {
-		answer, done, stop := c.s.d.Prompts.Play(rel.Prompt, c.aOffer)
-		if answer != nil && done != nil {
-			if body, err := c.a.sdp.rewrite(answer, c.s.advHost); err == nil {
-				res := c.s.response(c.aReq, 183, c.a.localTag)
-				res.AppendHeader(c.s.contact(c.a.transport))
-				setSDP(res, body)
-				c.s.respond(c.aTx, res)
-				c.prompt = &promptPlay{rel: rel, done: done, stop: stop}
-				return
-			}
-			if stop != nil {
-				stop()
-			}
-		}
+	if c.startPrompt(rel) {
+		return
 	}
 	c.finalToA(rel, relPlatform, resultRejected)
 }
@@ -185,8 +174,16 @@ func (c *call) finalToA(rel routing.Release, dir int, result string) {
 func (c *call) connect() {
 	s := c.s
 	c.b.sdp = newSDPIdentity()
+	c.m.on = s.d.Media != nil && (s.relayAll || c.mustAnchor())
 	var body []byte
-	if c.aOffer != nil {
+	if c.m.on {
+		b, err := c.connectMedia()
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		body = b
+	} else if c.aOffer != nil {
 		b, err := c.b.sdp.rewrite(c.aOffer, s.advHost)
 		if err != nil {
 			c.fail(err)
@@ -275,7 +272,9 @@ func (c *call) onBProvisional(r *sip.Response) {
 	}
 	res := c.s.response(c.aReq, status, c.a.localTag)
 	res.AppendHeader(c.s.contact(c.a.transport))
-	if sdp := sdpBody(r); sdp != nil {
+	if c.m.on {
+		setSDP(res, c.bProvisionalBody(sdpBody(r)))
+	} else if sdp := sdpBody(r); sdp != nil {
 		if body, err := c.a.sdp.rewrite(sdp, c.s.advHost); err == nil {
 			setSDP(res, body)
 		}
@@ -303,7 +302,14 @@ func (c *call) onB2xx(r *sip.Response) {
 		return
 	}
 	var body []byte
-	if sdp := sdpBody(r); sdp != nil {
+	if c.m.on {
+		bb, err := c.b2xxBody(sdpBody(r))
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		body = bb
+	} else if sdp := sdpBody(r); sdp != nil {
 		bb, err := c.a.sdp.rewrite(sdp, s.advHost)
 		if err != nil {
 			c.fail(err)
@@ -331,8 +337,13 @@ func (c *call) onB2xx(r *sip.Response) {
 	c.pend[legA].relayAck = late
 	c.acks[legA] = c.aTx.Acks()
 	s.m.answer.Observe(s.now().Sub(c.times.in).Seconds())
+	c.mediaAnswered()
 	if d := c.maxDuration(); d > 0 {
-		c.maxAt = time.Now().Add(d)
+		now := time.Now()
+		c.maxAt = now.Add(d)
+		if _, ok := c.promptOf(c.dec.Binding.LastMinVoice); ok && c.m.on {
+			c.lastMinAt = now.Add(max(d-s.lastMinLead, 0))
+		}
 	}
 }
 

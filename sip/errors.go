@@ -55,6 +55,13 @@ var (
 	ErrNotImplemented = &Error{"sip: method not implemented", 501, 0}
 	// ErrBadSDP: a body announced as SDP that is no session description.
 	ErrBadSDP = &Error{"sip: malformed sdp", 488, routing.CauseRoutingFailure}
+	// ErrNoCodec: the caller offers no codec xnum relays (PCMU, PCMA), its
+	// description cannot be read, or the callee answers with none of those
+	// offered: 488 Not Acceptable Here (SPEC §4.3).
+	ErrNoCodec = &Error{"sip: no common codec", 488, routing.CauseRoutingFailure}
+	// ErrMedia: the media plane failed (no free RTP port, engine closed): a
+	// platform fault.
+	ErrMedia = &Error{"sip: media unavailable", 500, routing.CauseInternal}
 	// ErrPanic: a handler panicked; the request is answered 500 and the call
 	// released as a platform fault.
 	ErrPanic = &Error{"sip: handler panic", 500, routing.CauseInternal}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/xnum/xnum/cdr"
 	"github.com/xnum/xnum/configs"
+	"github.com/xnum/xnum/media"
 	"github.com/xnum/xnum/routing"
 )
 
@@ -44,9 +45,23 @@ type Deps struct {
 	// them in memory only. See events.go.
 	Events EventSink
 	Calls  CallStore
-	// Prompts plays a rejected call's prompt as early media (SPEC §4.3).
-	// nil plays nothing: the media issue supplies the player.
-	Prompts PromptPlayer
+	// Media is the RTP engine (SPEC §4.3). nil is signalling only: SDP
+	// passes between the parties with xnum's o= (it exposes their media
+	// addresses) and nothing is ever played.
+	Media *media.Engine
+	// MediaMode is media.mode: "relay" (the default) anchors every call's
+	// RTP on xnum; "passthrough" relays SDP and anchors only the calls that
+	// must play something (preVoice, lastMinVoice) or a rejected call's
+	// prompt.
+	MediaMode string
+	// MediaAddr is the address put in xnum's SDP (media.advertise); ""
+	// takes the engine's address.
+	MediaAddr string
+	// Prompts finds the audio of prompts (SPEC §4.3); nil plays none.
+	Prompts PromptBook
+	// LastMinuteLead is how long before the end of a timed call
+	// lastMinVoice plays (SPEC §3 item 4: one minute, the zero value).
+	LastMinuteLead time.Duration
 	// Registerer receives the call metrics; nil registers nothing.
 	Registerer prometheus.Registerer
 	Logger     *slog.Logger
@@ -86,6 +101,9 @@ type Server struct {
 	outPort                                    int
 	outIP                                      netip.Addr
 	outTransport                               string // "UDP" or "TCP"
+	relayAll                                   bool   // media.mode relay with an engine
+	mediaAddr                                  string // address in xnum's SDP
+	lastMinLead                                time.Duration
 
 	// Settings known once Start has bound the sockets.
 	addr       string // actual listen address host:port
@@ -137,9 +155,6 @@ func NewServer(d Deps) (*Server, error) {
 	}
 	if s.d.IsX == nil {
 		s.d.IsX = func(routing.Number) bool { return false }
-	}
-	if s.d.Prompts == nil {
-		s.d.Prompts = NoPrompts{}
 	}
 	if err := s.configure(); err != nil {
 		return nil, err
@@ -206,6 +221,21 @@ func (s *Server) configure() error {
 		return fmt.Errorf("%w: trunk.transport %q is neither udp nor tcp", ErrConfig, t.Transport)
 	}
 	s.bLegPAI = t.BLegPAI
+	switch strings.ToLower(s.d.MediaMode) {
+	case "", MediaRelay:
+		s.relayAll = s.d.Media != nil
+	case MediaPassthrough:
+	default:
+		return fmt.Errorf("%w: media.mode %q is neither relay nor passthrough", ErrConfig, s.d.MediaMode)
+	}
+	s.mediaAddr = s.d.MediaAddr
+	if s.mediaAddr == "" && s.d.Media != nil {
+		s.mediaAddr = s.d.Media.Address().String()
+	}
+	if !SafeHeaderValue(s.mediaAddr) || strings.ContainsAny(s.mediaAddr, " \t") {
+		return fmt.Errorf("%w: media address %q", ErrConfig, s.mediaAddr)
+	}
+	s.lastMinLead = orDefault(s.d.LastMinuteLead, time.Minute)
 	var err error
 	if s.allowed, err = parsePrefixes("trunk.allowed_sources", t.AllowedSources); err != nil {
 		return err
