@@ -23,6 +23,8 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/xnum/xnum/routing"
 )
 
 // MaxPairsPerX is the vendor's limit of AXB pairs on one X (SPEC §3 [HW]).
@@ -38,9 +40,9 @@ type Options struct {
 	// MaxPairsPerX overrides the pair limit per X; 0 means MaxPairsPerX.
 	// Tests set a small number to reach the limit cheaply.
 	MaxPairsPerX int
-	// SameProvince, when set, tells whether two area codes are in the same
-	// province; areaMatchMode 1 then prefers such X numbers after the exact
-	// area (SPEC §5). Nil means no province knowledge: exact area, then any.
+	// SameProvince tells whether two area codes are in the same province;
+	// areaMatchMode 1 prefers such X numbers after the exact area (SPEC §5).
+	// Nil means China's embedded table (routing.ChinaProvinces().Same).
 	SameProvince func(areaA, areaB string) bool
 }
 
@@ -83,6 +85,9 @@ func Open(dir string, opts Options) (*Store, error) {
 		s.log = slog.Default()
 	}
 	s.log = s.log.With("component", "store")
+	if s.sameProvince == nil {
+		s.sameProvince = routing.ChinaProvinces().Same
+	}
 	if s.maxPairs <= 0 {
 		s.maxPairs = MaxPairsPerX
 	}
