@@ -29,6 +29,6 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /admin/v1/cdrs", s.admin(s.queryCDRs))
 	// Filled in by later issues (media: prompts; events: outbox).
 	s.mux.Handle("PUT "+a+"/{appKey}/prompts/{name}", s.admin(s.notImplemented))
-	s.mux.Handle("GET /admin/v1/outbox/dead", s.admin(s.notImplemented))
-	s.mux.Handle("POST /admin/v1/outbox/dead/{id}/redrive", s.admin(s.notImplemented))
+	s.mux.Handle("GET /admin/v1/outbox/dead", s.admin(s.listDead))
+	s.mux.Handle("POST /admin/v1/outbox/dead/{id}/redrive", s.admin(s.redriveDead))
 }

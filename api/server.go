@@ -35,6 +35,9 @@ type Deps struct {
 	IsPrompt func(app, name string) bool
 	// MaxNonces bounds the replay memory; 0 = 500 000 entries.
 	MaxNonces int
+	// Outbox serves the dead-letter endpoints (outbox.go); nil answers them
+	// 1010501.
+	Outbox DeadLetters
 }
 
 // Server serves the management API (SPEC §5) and the admin API (SPEC §8).
@@ -50,6 +53,7 @@ type Server struct {
 	limiters   *limiters
 	requests   *prometheus.CounterVec
 	mux        *http.ServeMux
+	dead       DeadLetters
 }
 
 // defaultAuthWindow is api.auth_window's default (SPEC §5, ±300 s).
@@ -68,6 +72,7 @@ func New(d Deps) *Server {
 		nonces:     newNonceCache(d.MaxNonces),
 		limiters:   newLimiters(d.Config.RateLimit),
 		mux:        http.NewServeMux(),
+		dead:       d.Outbox,
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -125,14 +125,21 @@ func start(ctx context.Context, cfg configs.Config, logger *slog.Logger) (_ *dae
 		return nil, err
 	}
 	closers = append(closers, func() { _ = d.recorder.Close() })
+	// Calls that were up when the previous run died get their CDR now,
+	// before SIP takes new calls (SPEC §6.2; calls.go).
+	if err := d.recoverCalls(table); err != nil {
+		return nil, err
+	}
 
 	bgCtx, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	d.stopBG = stopBG
 	closers = append(closers, func() { stopBG(); d.bg.Wait() })
 	d.startBackground(bgCtx)
+	d.startHeartbeat(bgCtx)
 
 	apiSrv := api.New(api.Deps{
 		Store:      d.store,
+		Outbox:     deadLetters{outbox, d.dispatcher},
 		Plan:       plan,
 		Config:     cfg.API,
 		Logger:     logger,
@@ -147,6 +154,8 @@ func start(ctx context.Context, cfg configs.Config, logger *slog.Logger) (_ *dae
 		Lookup:     d.store,
 		IsX:        d.isX,
 		CDR:        d.recorder,
+		Events:     d.dispatcher,
+		Calls:      d.store,
 		Registerer: d.registry,
 		Logger:     logger,
 	})
