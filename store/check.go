@@ -49,6 +49,7 @@ type contents struct {
 	party    map[pair]string           // (X, number) → id
 	counts   map[routing.Number]uint64 // X → pairs
 	expiry   map[pair]bool             // (expires ns, id)
+	modes    modeContents              // AX, AXE, AXYB families (check_modes.go)
 }
 
 func (c *contents) load(r reader, bad func(string, ...any)) error {
@@ -60,6 +61,7 @@ func (c *contents) load(r reader, bad func(string, ...any)) error {
 	c.party = map[pair]string{}
 	c.counts = map[routing.Number]uint64{}
 	c.expiry = map[pair]bool{}
+	c.modes.init()
 	decode := func(k, v []byte, into any) bool {
 		if err := json.Unmarshal(v, into); err != nil {
 			bad("undecodable %s: %v", safeKey(k), err)
@@ -117,6 +119,9 @@ func (c *contents) load(r reader, bad func(string, ...any)) error {
 				bad("bad cdr %s", safeKey(k))
 			}
 		case isOutboxKey(k), isCallKey(k): // outbox.go, calls.go: no index to check
+		case isOutboxKey(k):
+			// The outbox families (outbox.go) index nothing else.
+		case c.modes.load(k, v, decode, bad):
 		default:
 			bad("key %s in no family", safeKey(k))
 		}
@@ -125,6 +130,7 @@ func (c *contents) load(r reader, bad func(string, ...any)) error {
 }
 
 func (c *contents) check(bad func(string, ...any)) {
+	c.modes.check(c, bad)
 	for n, x := range c.xs {
 		if _, ok := c.apps[x.AppKey]; !ok {
 			bad("x %s: app %q missing", n.Masked(), x.AppKey)
