@@ -12,6 +12,21 @@ func (s *Server) routes() {
 	s.mux.Handle("GET "+axbPath, s.rest(axb(false), true, s.axbQuery))
 	s.mux.Handle("DELETE "+axbPath, s.rest(axb(true), true, s.axbUnbind))
 
+	// SPEC §5 AX, AXE and AXYB management APIs.
+	mode := func(m routing.Mode, mutating bool) appCheck { return appCheck{mode: m, mutating: mutating} }
+	s.mux.Handle("POST "+axPath, s.rest(mode(routing.ModeAX, true), false, s.axBind))
+	s.mux.Handle("PUT "+axPath, s.rest(mode(routing.ModeAX, true), false, s.axModify))
+	s.mux.Handle("GET "+axPath, s.rest(mode(routing.ModeAX, false), true, s.axQuery))
+	s.mux.Handle("DELETE "+axPath, s.rest(mode(routing.ModeAX, true), true, s.axUnbind))
+	s.mux.Handle("PUT "+axCalleePath, s.rest(mode(routing.ModeAX, true), false, s.axSetCallee))
+	s.mux.Handle("POST "+axePath, s.rest(mode(routing.ModeAXE, true), false, s.axeBind))
+	s.mux.Handle("PUT "+axePath, s.rest(mode(routing.ModeAXE, true), false, s.axeModify))
+	s.mux.Handle("GET "+axePath, s.rest(mode(routing.ModeAXE, false), true, s.axeQuery))
+	s.mux.Handle("DELETE "+axePath, s.rest(mode(routing.ModeAXE, true), true, s.axeUnbind))
+	s.mux.Handle("POST "+axybPath, s.rest(mode(routing.ModeAXYB, true), false, s.axybBind))
+	s.mux.Handle("GET "+axybPath, s.rest(mode(routing.ModeAXYB, false), true, s.axybQuery))
+	s.mux.Handle("DELETE "+axybPath, s.rest(mode(routing.ModeAXYB, true), true, s.axybUnbind))
+
 	// SPEC §8 admin API.
 	const a = "/admin/v1/apps"
 	s.mux.Handle("POST "+a, s.admin(s.createApp))

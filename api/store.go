@@ -32,6 +32,10 @@ type Store interface {
 	UnbindX(appKey string, x routing.Number) (int, error)
 
 	QueryCDRs(f store.CDRFilter) ([]cdr.Record, int, error)
+
+	axStore
+	axeStore
+	axybStore
 }
 
 var _ Store = (*store.Store)(nil)
