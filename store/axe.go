@@ -110,13 +110,18 @@ func (t *tx) axePlace(r AXEBindRequest, ext string, n int) (routing.Number, stri
 		e, err := place(r.X)
 		return r.X, e, err
 	}
-	full := false // some X was refused only for want of an extension
+	// Why X numbers were refused: for want of any extension, or of the one
+	// asked for.
+	var full, taken bool
 	exts := map[routing.Number]string{}
 	x, err := t.pickFree(r.AppKey, r.XChoice, func(xn routing.XNumber) (bool, error) {
 		e, err := place(xn.Number)
 		switch {
-		case errors.Is(err, ErrNoFreeExtension), errors.Is(err, ErrExtensionTaken):
+		case errors.Is(err, ErrNoFreeExtension):
 			full = true
+			return false, nil
+		case errors.Is(err, ErrExtensionTaken):
+			taken = true
 			return false, nil
 		case errors.Is(err, ErrPartyExists):
 			return false, nil
@@ -126,8 +131,13 @@ func (t *tx) axePlace(r AXEBindRequest, ext string, n int) (routing.Number, stri
 		exts[xn.Number] = e
 		return true, nil
 	})
-	if full && (errors.Is(err, ErrNoFreeX) || errors.Is(err, ErrNoFreeXInArea)) {
-		err = ErrNoFreeExtension
+	if errors.Is(err, ErrNoFreeX) || errors.Is(err, ErrNoFreeXInArea) {
+		switch {
+		case taken:
+			err = ErrExtensionTaken
+		case full:
+			err = ErrNoFreeExtension
+		}
 	}
 	return x, exts[x], err
 }
