@@ -54,7 +54,7 @@ func TestE2EScenariosDirect(t *testing.T) {
 			res := directCall(t, spec)
 			// Without a B2BUA each side must see the other: the sentinel
 			// finds A's identity at B, so it is able to fail.
-			if hits := res.callerID.leaks(res.uas.received()); !leakKinds(hits, "number", "display name", "Call-ID", "tag", "signalling address") {
+			if hits := res.callerID.leaks(res.uas.received()); !leakKinds(hits, "number", "display name", "Call-ID", "tag", "signalling address", "media address") {
 				t.Errorf("sentinel missed A's identity in a direct call; hits:\n%s", strings.Join(hits, "\n"))
 			}
 		})
@@ -87,6 +87,7 @@ func TestSentinelPatterns(t *testing.T) {
 		"P-Asserted-Identity: <tel:13800000001>", "X-A: +86 138 0000 0001", "X-A: 138-0000-0001",
 		"X-A: (138) 0000.0001", "Contact: \"alice  sentinel\" <sip:a@b>", "X: AliceSentinelUA",
 		"Via: SIP/2.0/UDP 127.9.9.2:5060", "o=- 1 1 IN IP4 127.9.9.12", "From: <sip:x@y>;tag=alicetag123",
+		"c=IN IP4 127.9.9.12", // relay mode: no party's media address anywhere
 	}
 	for _, line := range hit {
 		if len(id.leaks([]sipMsg{{Text: line}})) == 0 {
@@ -95,11 +96,19 @@ func TestSentinelPatterns(t *testing.T) {
 	}
 	miss := []string{
 		"From: <sip:+8613800000002@x>", "To: <sip:+8617000000000@x>", "Via: SIP/2.0/UDP 127.9.9.21:5060",
-		"Via: SIP/2.0/UDP 127.9.9.1:5060", "c=IN IP4 127.9.9.12",
+		"Via: SIP/2.0/UDP 127.9.9.1:5060", "c=IN IP4 127.9.9.1",
 	}
 	for _, line := range miss {
 		if l := id.leaks([]sipMsg{{Text: line}}); len(l) != 0 {
 			t.Errorf("sentinel false positive on %q: %v", line, l)
 		}
+	}
+	// media.mode passthrough shows the media address on c= only.
+	id.MediaExposed = true
+	if l := id.leaks([]sipMsg{{Text: "c=IN IP4 127.9.9.12"}}); len(l) != 0 {
+		t.Errorf("passthrough: c= flagged: %v", l)
+	}
+	if l := id.leaks([]sipMsg{{Text: "o=- 1 1 IN IP4 127.9.9.12"}}); len(l) == 0 {
+		t.Error("passthrough: media address on o= not flagged")
 	}
 }

@@ -16,17 +16,19 @@ type identity struct {
 	Who     string // for messages: "caller", "callee", …
 	Party   party
 	IP      string   // its signalling address (Via, Contact, PAI host, SDP o=)
-	MediaIP string   // its SDP c= address: see mediaLeakExempt
+	MediaIP string   // its SDP c= address, checked on every line
 	CallIDs []string // Call-IDs of its leg
 	Extra   []string // more literal tokens (e.g. a redirect target)
+	// MediaExposed: xnum runs with media.mode passthrough, which relays
+	// the parties' SDP and so, by design and as documented, shows each
+	// party the other's media address on SDP c= lines (m= carries only
+	// the port). Only then is MediaIP allowed there. In relay mode (the
+	// default, SPEC §4.3) every SDP is xnum's own and MediaIP may appear
+	// nowhere.
+	MediaExposed bool
 }
 
-// mediaLeakExempt: in issue 2 SDP passes through (the media relay comes
-// later, SPEC §4.3), so the other party legitimately receives this party's
-// media address on SDP c= lines (m= carries only the port). The media
-// address is therefore its own address, used nowhere else, and is checked
-// on every other line; the signalling address is checked on every line,
-// o= included (o= must be rewritten).
+// mediaLeakExempt is the one line prefix MediaExposed allows MediaIP on.
 const mediaLeakExempt = "c="
 
 type leakPattern struct {
@@ -71,7 +73,11 @@ func (id identity) patterns() []leakPattern {
 		ps = append(ps, leakPattern{what: "signalling address " + id.IP, re: ipPattern(id.IP)})
 	}
 	if id.MediaIP != "" {
-		ps = append(ps, leakPattern{what: "media address " + id.MediaIP, re: ipPattern(id.MediaIP), skipLines: mediaLeakExempt})
+		p := leakPattern{what: "media address " + id.MediaIP, re: ipPattern(id.MediaIP)}
+		if id.MediaExposed {
+			p.skipLines = mediaLeakExempt
+		}
+		ps = append(ps, p)
 	}
 	for _, c := range id.CallIDs {
 		if c != "" {

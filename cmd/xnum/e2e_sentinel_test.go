@@ -4,10 +4,16 @@ package main
 // puts everything that identifies it into its messages — number in From,
 // Contact, P-Asserted-Identity, Remote-Party-ID, Diversion, History-Info and
 // an X- header, a display name, a User-Agent/Server, tags, its own Call-ID,
-// its own signalling address, and its SDP o= line — then every message the
-// other phone received is searched for any of it, the number in every shape
-// and with separators (see e2e_leak_test.go). Any hit fails the test with
-// the offending line.
+// its own signalling address, its SDP o= line and its own media address on
+// SDP c= — then every message the other phone received is searched for any
+// of it, the number in every shape and with separators (see
+// e2e_leak_test.go). Any hit fails the test with the offending line.
+//
+// xnum runs in relay mode (the default, SPEC §4.3): every SDP a party gets
+// is xnum's own, so the other party's media address may appear on no line
+// at all, c= included. (Passthrough mode, which shows it on c= by design,
+// is checked in e2e_media_test.go with identity.MediaExposed.) That RTP
+// itself only ever comes from xnum is checked there too.
 //
 // Every answered-call test runs the same check; this one adds the flows
 // that carry the most messages (re-INVITEs both ways, late offer, a refusal
