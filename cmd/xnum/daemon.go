@@ -17,6 +17,7 @@ import (
 	"github.com/xnum/xnum/api"
 	"github.com/xnum/xnum/cdr"
 	"github.com/xnum/xnum/configs"
+	"github.com/xnum/xnum/media"
 	"github.com/xnum/xnum/routing"
 	"github.com/xnum/xnum/sip"
 	"github.com/xnum/xnum/store"
@@ -32,6 +33,8 @@ type daemon struct {
 	recorder   *cdr.Recorder
 	dispatcher *cdr.Dispatcher
 	sip        *sip.Server
+	media      *media.Engine
+	prompts    *media.PromptLibrary
 	http       *http.Server
 	apiLn      net.Listener
 	registry   *prometheus.Registry
@@ -146,6 +149,17 @@ func start(ctx context.Context, cfg configs.Config, logger *slog.Logger) (_ *dae
 		Registerer: d.registry,
 	})
 
+	// Media: RTP relay and prompts (SPEC §4.3). The engine outlives SIP:
+	// calls send their BYEs before they free their legs, and it closes
+	// after SIP in shutdown.
+	d.media, d.prompts, err = newMedia(cfg)
+	if err != nil {
+		return nil, err
+	}
+	closers = append(closers, d.media.Close)
+	d.runMedia(bgCtx)
+	registerMediaMetrics(d.registry, d.media)
+
 	d.sip, err = sip.NewServer(sip.Deps{
 		SIP:        cfg.SIP,
 		Trunk:      cfg.Trunk,
@@ -156,6 +170,10 @@ func start(ctx context.Context, cfg configs.Config, logger *slog.Logger) (_ *dae
 		CDR:        d.recorder,
 		Events:     d.dispatcher,
 		Calls:      d.store,
+		Media:      d.media,
+		MediaMode:  cfg.Media.Mode,
+		MediaAddr:  cfg.MediaAdvertise(),
+		Prompts:    d.prompts,
 		Registerer: d.registry,
 		Logger:     logger,
 	})
@@ -243,6 +261,7 @@ func (d *daemon) shutdown() error {
 	if err := d.sip.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("sip close: %w", err))
 	}
+	d.media.Close()
 	d.stopBG()
 	d.bg.Wait()
 	if err := d.recorder.Close(); err != nil {
