@@ -12,6 +12,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -157,6 +158,7 @@ func freePort(t testing.TB, ip string, tcp bool) int {
 // envOpts tunes one xnum instance.
 type envOpts struct {
 	RingTimeout time.Duration // sip.ring_timeout; 0 = 20s
+	MaxCall     time.Duration // sip.max_call_duration; 0 = 4h
 	T1          time.Duration // sip.t1; 0 = 100ms
 	Trusted     []string      // trunk.trusted_sources; nil = the default (127.0.0.0/8)
 	TrunkTCP    bool          // trunk.transport: tcp (the callee SIPp listens on TCP)
@@ -218,6 +220,7 @@ sip:
   listen: %q
   t1: %s
   ring_timeout: %s
+  max_call_duration: %s
   drain_timeout: 2s
 trunk:
   outbound: %q
@@ -236,7 +239,7 @@ demo:
   enabled: true
 log:
   level: debug
-%s`, e.sipAddr, t1, ring, e.trunk, transport, map[bool]string{false: "e164", true: "national"}[opts.National], trustedYAML(opts.Trusted), xip, apiPort, adminToken,
+%s`, e.sipAddr, t1, ring, cmp.Or(opts.MaxCall, 4*time.Hour), e.trunk, transport, map[bool]string{false: "e164", true: "national"}[opts.National], trustedYAML(opts.Trusted), xip, apiPort, adminToken,
 		filepath.Join(e.dir, "store"), xip, filepath.Join(e.dir, "cdr.jsonl"), opts.YAML)
 	e.cfgPath = filepath.Join(e.dir, "xnum.yaml")
 	if err := os.WriteFile(e.cfgPath, []byte(cfg), 0o600); err != nil {
