@@ -50,7 +50,7 @@ func newAppCmd(environ []string) *cobra.Command {
 	f.IntVar(&body.ExtLen, "ext-len", 0, "AXE extension length (1-4)")
 	f.BoolVar(&body.AnswerBeforeCollect, "answer-before-collect", true, "AXE: answer before collecting the extension")
 
-	cmd.AddCommand(create,
+	cmd.AddCommand(create, newAppUpdateCmd(cf), newAppPromptCmd(cf),
 		appAction(cf, "get APPKEY", "Show an app", http.MethodGet, ""),
 		appAction(cf, "delete APPKEY", "Delete an app", http.MethodDelete, ""),
 		appAction(cf, "freeze APPKEY", "Freeze an app (arrears): binds refused, calls fail with 7108", http.MethodPost, "/freeze"),

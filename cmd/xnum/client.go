@@ -138,23 +138,27 @@ func (e *apiError) Error() string {
 // do sends method path?query with body (JSON-encoded when not nil), prints
 // the answer indented on success and returns an *apiError otherwise.
 func (c *apiClient) do(ctx context.Context, method, path string, query url.Values, body any) error {
+	if body == nil {
+		return c.send(ctx, method, path, query, nil, "")
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	return c.send(ctx, method, path, query, bytes.NewReader(b), "application/json;charset=UTF-8")
+}
+
+// send is do with a raw body of the given content type (nil: no body).
+func (c *apiClient) send(ctx context.Context, method, path string, query url.Values, rd io.Reader, contentType string) error {
 	u := *c.base
 	u.Path = c.base.Path + path
 	u.RawQuery = query.Encode()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(b)
-	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
 	if err != nil {
 		return err
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json;charset=UTF-8")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	if err := c.sign(req); err != nil {
 		return err

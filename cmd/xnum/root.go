@@ -26,6 +26,7 @@ func newRootCmd(environ []string, stdout, stderr io.Writer) *cobra.Command {
 		newAppCmd(environ),
 		newNumberCmd(environ),
 		newCDRCmd(environ),
+		newOutboxCmd(environ),
 		newBindCmd(),
 		newUnbindCmd(),
 	)
