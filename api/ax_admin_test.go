@@ -51,3 +51,25 @@ func TestAdminActsOnModes(t *testing.T) {
 		t.Errorf("extension %q, want 4 digits", ext)
 	}
 }
+
+// Every mode path is behind the signature checks of SPEC §5.
+func TestModePathsAuthenticate(t *testing.T) {
+	e := newModesEnv(t, envOpts{})
+	for _, r := range []struct {
+		method, path string
+		c            cred
+	}{
+		{http.MethodPost, axPath, axA}, {http.MethodPut, axPath, axA}, {http.MethodGet, axPath, axA},
+		{http.MethodDelete, axPath, axA}, {http.MethodPut, axCalleePath, axA},
+		{http.MethodPost, axePath, axeA}, {http.MethodPut, axePath, axeA}, {http.MethodGet, axePath, axeA},
+		{http.MethodDelete, axePath, axeA},
+		{http.MethodPost, axybPath, ybA}, {http.MethodGet, axybPath, ybA}, {http.MethodDelete, axybPath, ybA},
+	} {
+		expect(t, e.request(r.method, r.path, nil, map[string]any{}, nil), "1023006", http.StatusBadRequest)
+		wrong := r.c
+		wrong.secret = "not-the-secret"
+		expect(t, e.at(wrong, r.method, r.path, nil, map[string]any{}), "1020176", http.StatusUnauthorized)
+		expect(t, e.at(cred{key: "nosuchapp", secret: "whatever-secret"}, r.method, r.path, nil, map[string]any{}),
+			"1010003", http.StatusUnauthorized)
+	}
+}
