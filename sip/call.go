@@ -54,7 +54,8 @@ type call struct {
 	acks    [2]<-chan *sip.Request
 
 	// Media (relay mode, or a call that plays something).
-	m callMedia
+	m    callMedia
+	coll *collection // DTMF collection on A's leg in progress (collect.go)
 
 	// Routing and outcome.
 	sessionID string
@@ -185,6 +186,7 @@ func (c *call) run() {
 		if c.prompt != nil {
 			promptDone = c.prompt.done
 		}
+		digitC, collPromptDone := c.collectChans()
 		var modRes <-chan *sip.Response
 		var modDone <-chan struct{}
 		if c.mod != nil {
@@ -209,6 +211,10 @@ func (c *call) run() {
 			c.onTimer()
 		case <-promptDone:
 			c.onPromptDone()
+		case d := <-digitC:
+			c.onCollectDigit(d)
+		case <-collPromptDone:
+			c.onCollectPromptDone()
 		case <-c.m.timeoutA:
 			c.onRTPTimeout(legA)
 		case <-c.m.timeoutB:
@@ -262,6 +268,9 @@ func (c *call) arm() bool {
 	consider(c.cancelAt)
 	consider(c.maxAt)
 	consider(c.lastMinAt)
+	if c.coll != nil {
+		consider(c.coll.col.Deadline())
+	}
 	for i := range c.pend {
 		if c.pend[i].tx != nil {
 			consider(c.pend[i].next)
@@ -306,6 +315,7 @@ func (c *call) onTimer() {
 		c.cancelAt = time.Time{}
 		c.giveUpB()
 	}
+	c.onCollectTimer(now)
 	if due(c.lastMinAt) {
 		c.lastMinAt = time.Time{}
 		c.playLastMinute()

@@ -27,6 +27,9 @@ func (c *call) onCancel(sent487 bool) {
 		return // our final response went first: the CANCEL has no effect (RFC 3261 §9.2)
 	}
 	t := c.s.d.Table
+	if c.cancelCollect(sent487) {
+		return
+	}
 	if p := c.prompt; p != nil {
 		c.prompt = nil
 		if p.stop != nil {

@@ -65,6 +65,11 @@ func (c *call) start() {
 	if c.aFinal != 0 || c.ended {
 		return
 	}
+	if s.d.testCollect != nil {
+		if spec := s.d.testCollect(c); spec != nil && c.startCollect(*spec) {
+			return
+		}
+	}
 	if !c.dec.Connect {
 		c.reject(c.dec.Release)
 		return

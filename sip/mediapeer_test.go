@@ -300,3 +300,29 @@ func (s *stream) add(p *rtp.Packet) {
 	s.n++
 	s.ssrc, s.seq, s.ts, s.lastLen = p.SSRC, p.SequenceNumber, p.Timestamp, len(p.Payload)
 }
+
+// sendKey sends one RFC 4733 key press: a first packet of duration 0 (the
+// case some stacks drop), one more, and the end packet three times, all on
+// the event's timestamp (RFC 4733 §2.5.1).
+func (p *rtpPeer) sendKey(to netip.AddrPort, pt uint8, key byte) {
+	p.t.Helper()
+	ev, ok := media.DigitEvent(key)
+	if !ok {
+		p.t.Fatalf("no event for %q", key)
+	}
+	send := func(marker bool, e media.TelephoneEvent) {
+		pkt := rtp.Packet{Header: rtp.Header{Version: 2, Marker: marker, PayloadType: pt, SequenceNumber: p.seq, Timestamp: p.ts, SSRC: p.ssrc},
+			Payload: e.AppendTo(nil)}
+		b, _ := pkt.Marshal()
+		if _, err := p.rtp.WriteToUDPAddrPort(b, to); err != nil {
+			p.t.Fatal(err)
+		}
+		p.seq++
+	}
+	send(true, media.TelephoneEvent{Event: ev, Volume: 10})
+	send(false, media.TelephoneEvent{Event: ev, Volume: 10, Duration: 160})
+	for range 3 {
+		send(false, media.TelephoneEvent{Event: ev, End: true, Volume: 10, Duration: 320})
+	}
+	p.ts += 800
+}

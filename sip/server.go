@@ -59,6 +59,9 @@ type Deps struct {
 	MediaAddr string
 	// Prompts finds the audio of prompts (SPEC §4.3); nil plays none.
 	Prompts PromptBook
+	// testCollect makes a call collect digits after routing (tests only:
+	// the seam the AXE mode's routing will use, collect.go).
+	testCollect func(*call) *collectSpec
 	// LastMinuteLead is how long before the end of a timed call
 	// lastMinVoice plays (SPEC §3 item 4: one minute, the zero value).
 	LastMinuteLead time.Duration
