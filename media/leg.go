@@ -39,6 +39,7 @@ type Leg struct {
 	payload atomic.Pointer[Payload]
 	peer    atomic.Pointer[Leg] // the bridged leg packets are forwarded to
 	bridge  atomic.Pointer[Bridge]
+	rec     atomic.Pointer[recTap] // the recording this party's audio goes to
 
 	expect      atomic.Bool
 	expectSince atomic.Int64 // engine clock, ns: when RTP became expected

@@ -64,6 +64,9 @@ func (l *Leg) handleRTP(b []byte, src netip.AddrPort, pkt *rtp.Packet, dtmf *DTM
 			}
 		}
 	}
+	if t := l.rec.Load(); t != nil && pkt.PayloadType == pay.Audio && pay.Codec != NoCodec {
+		t.r.push(t.ch, pay.Codec, pkt.Payload, time.Duration(now))
+	}
 	if to := l.peer.Load(); to != nil {
 		to.forward(b, pkt, pay, now)
 	}
