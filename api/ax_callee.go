@@ -16,7 +16,7 @@ const axCalleePath = "/rest/caas/privatenumber/calleenumber/v1.0"
 // The callee may be a home mobile or fixed line or a 400/95 service number,
 // never an X of the platform (SPEC §2).
 func (s *Server) axSetCallee(_ *http.Request, app routing.App, p params) (any, error) {
-	callee, ok, err := s.calleeNumber(p, "calleeNum")
+	callee, ok, err := s.realNumber(p, "calleeNum", true)
 	if err != nil {
 		return nil, err
 	}

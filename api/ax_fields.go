@@ -2,7 +2,6 @@ package api
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/xnum/xnum/routing"
 	"github.com/xnum/xnum/store"
@@ -11,32 +10,6 @@ import (
 // Field readers and error mapping shared by the AX, AXE and AXYB APIs
 // (SPEC §5). The AXB API's readers (validate.go) are reused where the rule is
 // the same: partyNumber for every real number, prompt for every prompt name.
-
-// calleeNumber reads an AX temporary callee: a home mobile or fixed line, or
-// a 400/95 service number [HW], and never an X of the platform (SPEC §2).
-func (s *Server) calleeNumber(p params, k string) (routing.Number, bool, error) {
-	raw, ok, err := p.str(k)
-	if err != nil || !ok {
-		return "", ok, err
-	}
-	n, kind, err := s.plan.Normalize(raw)
-	if err != nil {
-		return "", true, fieldErr(p.name(k), "not a valid number")
-	}
-	switch kind {
-	case routing.KindMobile, routing.KindFixed, routing.KindService:
-	default:
-		return "", true, fieldErr(p.name(k), "must be a mobile, fixed-line or service number")
-	}
-	isX, err := s.st.IsX(n)
-	if err != nil {
-		return "", true, fmt.Errorf("is x: %w", err)
-	}
-	if isX {
-		return "", true, fieldErr(p.name(k), "is a privacy number of the platform")
-	}
-	return n, true, nil
-}
 
 // requiredParty is partyNumber with absence as a 1010002.
 func (s *Server) requiredParty(p params, k string) (routing.Number, error) {

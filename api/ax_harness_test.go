@@ -1,10 +1,6 @@
 package api_test
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -109,40 +105,9 @@ func with(m map[string]any, kv ...any) map[string]any {
 	return out
 }
 
-// try is request for goroutines: it reports failures instead of ending the
-// test, since t.Fatal must not run outside the test's goroutine.
+// try sends a request signed by c from any goroutine (env.send).
 func (e *env) try(c cred, method, path string, q url.Values, body any) (answer, error) {
-	var rd io.Reader
-	if body != nil {
-		data, err := json.Marshal(body)
-		if err != nil {
-			return answer{}, err
-		}
-		rd = bytes.NewReader(data)
-	}
-	u := e.srv.URL + path
-	if len(q) > 0 {
-		u += "?" + q.Encode()
-	}
-	req, err := http.NewRequest(method, u, rd)
-	if err != nil {
-		return answer{}, err
-	}
-	c.sign(req, e.clock.Now())
-	resp, err := e.srv.Client().Do(req)
-	if err != nil {
-		return answer{}, err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return answer{}, err
-	}
-	a := answer{status: resp.StatusCode, raw: string(data)}
-	if err := json.Unmarshal(data, &a.m); err != nil {
-		return a, fmt.Errorf("answer is no JSON object: %q", data)
-	}
-	return a, nil
+	return e.send(method, path, q, body, func(r *http.Request) { c.sign(r, e.clock.Now()) })
 }
 
 // concurrently runs n requests at once (released together) and returns the

@@ -236,6 +236,16 @@ func (a answer) desc() string {
 // request sends one request. body nil = no body; a string is sent raw.
 func (e *env) request(method, path string, q url.Values, body any, hdr func(*http.Request)) answer {
 	e.t.Helper()
+	a, err := e.send(method, path, q, body, hdr)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	return a
+}
+
+// send is request for any goroutine: it reports failures instead of ending
+// the test (t.Fatal must not run outside the test's goroutine).
+func (e *env) send(method, path string, q url.Values, body any, hdr func(*http.Request)) (answer, error) {
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -244,7 +254,7 @@ func (e *env) request(method, path string, q url.Values, body any, hdr func(*htt
 	default:
 		data, err := json.Marshal(b)
 		if err != nil {
-			e.t.Fatal(err)
+			return answer{}, err
 		}
 		rd = bytes.NewReader(data)
 	}
@@ -254,7 +264,7 @@ func (e *env) request(method, path string, q url.Values, body any, hdr func(*htt
 	}
 	req, err := http.NewRequest(method, u, rd)
 	if err != nil {
-		e.t.Fatal(err)
+		return answer{}, err
 	}
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -264,21 +274,21 @@ func (e *env) request(method, path string, q url.Values, body any, hdr func(*htt
 	}
 	resp, err := e.srv.Client().Do(req)
 	if err != nil {
-		e.t.Fatal(err)
+		return answer{}, err
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
-		e.t.Fatal(err)
+		return answer{}, err
 	}
 	a := answer{status: resp.StatusCode, raw: string(data)}
 	if err := json.Unmarshal(data, &a.m); err != nil {
-		e.t.Fatalf("%s %s: answer is no JSON object: %q", method, path, data)
+		return a, fmt.Errorf("answer is no JSON object: %q", data)
 	}
 	if _, ok := a.m["resultcode"].(string); !ok {
-		e.t.Fatalf("%s %s: resultcode is not a string: %s", method, path, data)
+		return a, fmt.Errorf("resultcode is not a string: %s", data)
 	}
-	return a
+	return a, nil
 }
 
 // call sends a signed AXB request as c.

@@ -22,6 +22,13 @@ const (
 // the plan, be a home mobile or fixed line, and be no X of the platform
 // (SPEC §2 loop guard). ok=false when absent.
 func (s *Server) partyNumber(p params, k string) (routing.Number, bool, error) {
+	return s.realNumber(p, k, false)
+}
+
+// realNumber reads a real number: a home mobile or fixed line, or with
+// service also a 400/95 service number (the AX temporary callee [HW]), and
+// never an X of the platform.
+func (s *Server) realNumber(p params, k string, service bool) (routing.Number, bool, error) {
 	raw, ok, err := p.str(k)
 	if err != nil || !ok {
 		return "", ok, err
@@ -32,7 +39,12 @@ func (s *Server) partyNumber(p params, k string) (routing.Number, bool, error) {
 	if err != nil {
 		return "", true, fieldErr(p.name(k), "not a valid number")
 	}
-	if kind != routing.KindMobile && kind != routing.KindFixed {
+	switch {
+	case kind == routing.KindMobile || kind == routing.KindFixed:
+	case kind == routing.KindService && service:
+	case service:
+		return "", true, fieldErr(p.name(k), "must be a mobile, fixed-line or service number")
+	default:
 		return "", true, fieldErr(p.name(k), "must be a mobile or fixed-line number")
 	}
 	isX, err := s.st.IsX(n)
