@@ -21,7 +21,6 @@ var axErrs = errMap{
 	{err: store.ErrNoFreeXInArea, code: CodeAXNoFreeX},
 	{err: store.ErrNoFreeX, code: CodeAXNoFreeX},
 	{err: store.ErrRecordNotFound, code: CodeRecordNotFound},
-	{err: store.ErrBindingNotFound, code: CodeRecordNotFound},
 	{err: store.ErrXHasA, code: CodeAXHasA},
 	{err: store.ErrATooManyX, code: CodeAXTooManyX},
 	{err: store.ErrPartyIsX, code: CodeInvalidRequest, desc: "invalid origNum: is a privacy number of the platform"},
@@ -51,8 +50,8 @@ type axBindAnswer struct {
 
 // axBind is POST: origNum required; the X is privateNum, or a free X of
 // areaCode by areaMatchMode, or any free X of the app [DESIGN]; duration as
-// AXB's (seconds, 0 = never [DESIGN]); the call settings of every mode. One X holds
-// one A (1011005) and one A holds at most 5 X (1011003) (SPEC §3).
+// AXB's (seconds, 0 = never [DESIGN]); the call settings of every mode. One
+// X holds one A (1011005) and one A at most 5 X (1011003) (SPEC §3).
 func (s *Server) axBind(_ *http.Request, app routing.App, p params) (any, error) {
 	a, hasA, f, err := s.readAXFields(p, app)
 	if err != nil {
@@ -122,12 +121,7 @@ func (s *Server) axFind(app routing.App, p params) (routing.AXBinding, error) {
 		b, err := s.st.GetAX(app.Key, id)
 		return b, axErrs.apply(err)
 	}
-	return s.axOne(store.AXQuery{AppKey: app.Key, X: x})
-}
-
-// axOne runs q, which selects at most one binding, and returns it.
-func (s *Server) axOne(q store.AXQuery) (routing.AXBinding, error) {
-	bs, _, err := s.st.QueryAX(q)
+	bs, _, err := s.st.QueryAX(store.AXQuery{AppKey: app.Key, X: x}) // one X has one A
 	if err != nil {
 		return routing.AXBinding{}, axErrs.apply(err)
 	}

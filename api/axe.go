@@ -20,7 +20,6 @@ var axeErrs = errMap{
 	{err: store.ErrNoFreeXInArea, code: CodeAXNoFreeX, desc: "no free X for the requested area"},
 	{err: store.ErrNoFreeX, code: CodeAXNoFreeX, desc: "no free X in this app"},
 	{err: store.ErrRecordNotFound, code: CodeRecordNotFound},
-	{err: store.ErrBindingNotFound, code: CodeRecordNotFound},
 	{err: store.ErrExtensionTaken, code: CodeRecordExists, desc: "extendNum already in use on that X"},
 	{err: store.ErrPartyExists, code: CodeRecordExists, desc: "bindNum already bound on that X"},
 	{err: store.ErrNoFreeExtension, code: CodeNoFreeExtension},

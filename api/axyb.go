@@ -18,7 +18,6 @@ var axybErrs = errMap{
 	{err: store.ErrNoFreeXInArea, code: CodeAXNoFreeX, desc: "no free X for the requested area"},
 	{err: store.ErrNoFreeX, code: CodeAXNoFreeX, desc: "no free X in this app"},
 	{err: store.ErrRecordNotFound, code: CodeRecordNotFound},
-	{err: store.ErrBindingNotFound, code: CodeRecordNotFound},
 	{err: store.ErrXHasA, code: CodeRecordExists, desc: "that X already has an A"},
 	{err: store.ErrXIsY, code: CodeRecordExists, desc: "privateNum is in use as a Y"},
 	{err: store.ErrPartyIsX, code: CodeInvalidRequest, desc: "invalid origNum: is a privacy number of the platform"},
