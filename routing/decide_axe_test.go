@@ -11,6 +11,7 @@ const (
 	xE2  Number = "+8617200000002" // AXE: no binding at all
 	xE3  Number = "+8617200000003" // AXE: only an expired binding
 	xEFz Number = "+8617200000004" // AXE, frozen app
+	xESu Number = "+8617200000005" // AXE, suspended X with a live binding
 )
 
 func axeFake() *modeFake {
@@ -21,6 +22,7 @@ func axeFake() *modeFake {
 		f.xs[x] = XNumber{Number: x, AppKey: "axe"}
 	}
 	f.xs[xEFz] = XNumber{Number: xEFz, AppKey: "axefz"}
+	f.xs[xESu] = XNumber{Number: xESu, AppKey: "axe", Suspended: true}
 	f.axe = []AXEBinding{
 		{ID: "e11", AppKey: "axe", X: xE1, A: numA, Ext: "11", CallbackTone: "tone_a", CallbackExpiredTime: 30,
 			TimeUnit: TimeUnitMinutes, CallOptions: CallOptions{MaxDuration: 5, UserData: "ud11"}},
@@ -29,6 +31,7 @@ func axeFake() *modeFake {
 		{ID: "e44", AppKey: "axe", X: xE1, A: numC, Ext: "44", Expires: tnow},
 		{ID: "e55", AppKey: "axe", X: xE3, A: numA, Ext: "55", Expires: tnow.Add(-time.Hour)},
 		{ID: "efz", AppKey: "axefz", X: xEFz, A: numA, Ext: "11"},
+		{ID: "esu", AppKey: "axe", X: xESu, A: numA, Ext: "11"},
 	}
 	f.callbacks["e11"] = Callback{SubscriptionID: "e11", X: xE1, Ext: "11", Caller: numD, Expires: tnow.Add(time.Minute)}
 	return f
@@ -64,6 +67,8 @@ func TestDecideAXE(t *testing.T) {
 		{"X without any binding", numC, KindMobile, xE2, nil, want{code: 8025, status: 403}, false},
 		{"X with only an expired binding", numA, KindMobile, xE3, nil, want{code: 8025, status: 403}, false},
 		{"frozen app", numC, KindMobile, xEFz, nil, want{code: 7108, status: 403}, false},
+		{"suspended X", numC, KindMobile, xESu, nil, want{code: 8055, status: 403}, false},
+		{"caller is an X", xE2, KindMobile, xE1, nil, want{code: 8014, status: 482}, false},
 		{"lookup error", numC, KindMobile, xE1, func(f *modeFake) { f.modeErr = errors.New("disk") }, want{code: 7102, status: 500}, false},
 	}
 	for _, tt := range tests {

@@ -16,6 +16,7 @@ const (
 	yY2  Number = "+8617300000012"
 	yY3  Number = "+8617300000013"
 	xYFz Number = "+8617300000009" // frozen app
+	xYSu Number = "+8617300000008" // suspended X with a live binding
 )
 
 func axybFake() *modeFake {
@@ -26,6 +27,7 @@ func axybFake() *modeFake {
 		f.xs[x] = XNumber{Number: x, AppKey: "y"}
 	}
 	f.xs[xYFz] = XNumber{Number: xYFz, AppKey: "yfz"}
+	f.xs[xYSu] = XNumber{Number: xYSu, AppKey: "y", Suspended: true}
 	bind := func(id string, x, a Number, dir int, expires time.Time) {
 		f.axyb[x] = AXYBBinding{ID: id, AppKey: "y", X: x, A: a, Direction: dir, Expires: expires,
 			CallOptions: CallOptions{MaxDuration: 7, UserData: "ud-" + id}}
@@ -35,6 +37,7 @@ func axybFake() *modeFake {
 	bind("y3", xY3, numC, 2, time.Time{})
 	bind("y4", xY4, numL1, 0, time.Time{})
 	bind("y5", xY5, numD, 0, tnow)
+	bind("ysu", xYSu, numD, 0, time.Time{})
 	f.axyb[xYFz] = AXYBBinding{ID: "yfz", AppKey: "yfz", X: xYFz, A: numA}
 	rel := func(id, bid string, x, a, y, b Number, expires time.Time) {
 		f.rels = append(f.rels, YRelation{ID: id, BindingID: bid, AppKey: "y", X: x, A: a, Y: y, B: b, Expires: expires})
@@ -83,6 +86,9 @@ func TestDecideAXYB(t *testing.T) {
 		{"allocation fails", numC, KindMobile, xY1, func(f *modeFake) { f.effectErr = errors.New("disk") }, want{code: 7102, status: 500, sub: "y1"}, 0},
 		{"lookup error", numB, KindMobile, xY1, func(f *modeFake) { f.modeErr = errors.New("disk") }, want{code: 7102, status: 500}, 0},
 		{"frozen app", numB, KindMobile, xYFz, nil, want{code: 7108, status: 403}, 0},
+		{"suspended X", numB, KindMobile, xYSu, nil, want{code: 8055, status: 403}, 0},
+		{"suspended Y", numA, KindMobile, yY1, func(f *modeFake) { f.xs[yY1] = XNumber{Number: yY1, AppKey: "y", Suspended: true} }, want{code: 8055, status: 403}, 0},
+		{"caller is an X", yY2, KindMobile, xY1, nil, want{code: 8014, status: 482}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -37,6 +37,9 @@ func TestDecideXFirstStep(t *testing.T) {
 		t.Fatalf("landline: %+v", d)
 	}
 	check(t, Decide(Call{Caller: numA, CallerKind: KindMobile, Dialled: xXFz}, f, tab, tnow), want{code: 7108, status: 403})
+	f.xs[xX1] = XNumber{Number: xX1, AppKey: "xm", Suspended: true}
+	check(t, Decide(Call{Caller: numA, CallerKind: KindMobile, Dialled: xX1}, f, tab, tnow), want{code: 8055, status: 403})
+	f.xs[xX1] = XNumber{Number: xX1, AppKey: "xm"}
 	check(t, Decide(Call{Caller: xX1, CallerKind: KindMobile, Dialled: xX1}, f, tab, tnow), want{code: 8014, status: 482})
 }
 
