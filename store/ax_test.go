@@ -49,18 +49,18 @@ func TestBindAXRules(t *testing.T) {
 		r    AXBindRequest
 		want error
 	}{
-		"x has an a":         {AXBindRequest{AppKey: "ax", XChoice: XChoice{X: xnum(1)}, A: num(2)}, ErrXHasA},
-		"same a same x":      {AXBindRequest{AppKey: "ax", XChoice: XChoice{X: xnum(1)}, A: num(1)}, ErrXHasA},
-		"x of another app":   {AXBindRequest{AppKey: "ax", XChoice: XChoice{X: xnum(20)}, A: num(2)}, ErrXNotInApp},
-		"no x at all":        {AXBindRequest{AppKey: "ax", XChoice: XChoice{X: xnum(99)}, A: num(2)}, ErrXNotInApp},
-		"a is an x":          {AXBindRequest{AppKey: "ax", A: xnum(20)}, ErrPartyIsX},
-		"bad a":              {AXBindRequest{AppKey: "ax", A: "13800000001"}, ErrInvalidArgument},
-		"negative duration":  {AXBindRequest{AppKey: "ax", A: num(2), Duration: -1}, ErrInvalidArgument},
-		"bad match mode":     {AXBindRequest{AppKey: "ax", A: num(2), XChoice: XChoice{AreaCode: "0755", AreaMatchMode: 3}}, ErrInvalidArgument},
-		"strict other area":  {AXBindRequest{AppKey: "ax", A: num(2), XChoice: XChoice{AreaCode: "021"}}, ErrNoFreeXInArea},
-		"wrong mode":         {AXBindRequest{AppKey: "axb", A: num(2)}, ErrWrongMode},
-		"unknown app":        {AXBindRequest{AppKey: "nope", A: num(2)}, ErrAppNotFound},
-		"negative max dur.":  {AXBindRequest{AppKey: "ax", A: num(2), CallOptions: routing.CallOptions{MaxDuration: -1}}, ErrInvalidArgument},
+		"x has an a":        {AXBindRequest{AppKey: "ax", XChoice: XChoice{X: xnum(1)}, A: num(2)}, ErrXHasA},
+		"same a same x":     {AXBindRequest{AppKey: "ax", XChoice: XChoice{X: xnum(1)}, A: num(1)}, ErrXHasA},
+		"x of another app":  {AXBindRequest{AppKey: "ax", XChoice: XChoice{X: xnum(20)}, A: num(2)}, ErrXNotInApp},
+		"no x at all":       {AXBindRequest{AppKey: "ax", XChoice: XChoice{X: xnum(99)}, A: num(2)}, ErrXNotInApp},
+		"a is an x":         {AXBindRequest{AppKey: "ax", A: xnum(20)}, ErrPartyIsX},
+		"bad a":             {AXBindRequest{AppKey: "ax", A: "13800000001"}, ErrInvalidArgument},
+		"negative duration": {AXBindRequest{AppKey: "ax", A: num(2), Duration: -1}, ErrInvalidArgument},
+		"bad match mode":    {AXBindRequest{AppKey: "ax", A: num(2), XChoice: XChoice{AreaCode: "0755", AreaMatchMode: 3}}, ErrInvalidArgument},
+		"strict other area": {AXBindRequest{AppKey: "ax", A: num(2), XChoice: XChoice{AreaCode: "021"}}, ErrNoFreeXInArea},
+		"wrong mode":        {AXBindRequest{AppKey: "axb", A: num(2)}, ErrWrongMode},
+		"unknown app":       {AXBindRequest{AppKey: "nope", A: num(2)}, ErrAppNotFound},
+		"negative max dur.": {AXBindRequest{AppKey: "ax", A: num(2), CallOptions: routing.CallOptions{MaxDuration: -1}}, ErrInvalidArgument},
 	} {
 		_, err := s.BindAX(tc.r)
 		wantErr(t, name, err, tc.want)

@@ -132,7 +132,7 @@ func TestAXEExpiryAndCallback(t *testing.T) {
 	if err := s.PutCallback(routing.Callback{SubscriptionID: mins.ID, X: mins.X, Ext: mins.Ext, Caller: num(44), At: c.Now()}); !errors.Is(err, ErrBindingGone) {
 		t.Fatalf("PutCallback on an expired binding: %v", err)
 	}
-	c.Advance(2 * time.Hour) // hours and its callback (capped by it) expire
+	c.Advance(2 * time.Hour)                              // hours and its callback (capped by it) expire
 	if n, err := s.SweepExpired(); err != nil || n != 3 { // mins, hours, hours' callback
 		t.Fatalf("swept %d, %v", n, err)
 	}

@@ -16,7 +16,7 @@ func TestModesAreaMatch(t *testing.T) {
 		mode routing.Mode
 		base int
 	}{{"ax", routing.ModeAX, 10}, {"e", routing.ModeAXE, 20}, {"y", routing.ModeAXYB, 30}} {
-		seedModeApp(t, s, app.key, app.mode, 1, "010", xnum(app.base+1)) // Beijing
+		seedModeApp(t, s, app.key, app.mode, 1, "010", xnum(app.base+1))                           // Beijing
 		if err := s.AddNumbers(app.key, []routing.Number{xnum(app.base + 2)}, "020"); err != nil { // Guangzhou
 			t.Fatal(err)
 		}
