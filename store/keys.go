@@ -30,7 +30,8 @@ import (
 //	cdr\x00{stored at}\x00{icid}  → cdr.Record         CDRs by insertion time (Options.Now)
 //
 // A binding and all of its index entries are written and deleted in the same
-// synced batch (SPEC §7); CheckIndexes verifies that they agree.
+// synced batch (SPEC §7); CheckIndexes verifies that they agree. The AX, AXE
+// and AXYB families are in keys_modes.go, the outbox's in outbox.go.
 
 const schemaVersion = "1"
 

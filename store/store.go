@@ -1,6 +1,7 @@
 // Package store owns xnum's persistent state in one embedded Pebble
-// directory: apps, X numbers, AXB bindings with every index routing and the
-// API need, and the local copy of CDRs (SPEC §7).
+// directory: apps, X numbers, the bindings of every mode (AXB here; AX, AXE
+// with callback records, AXYB with B–Y relations: MODES.md) with every index
+// routing and the API need, and the local copy of CDRs (SPEC §7).
 //
 // Every mutation is one Pebble batch committed with Sync before the method
 // returns, so a kill -9 at any moment loses nothing acknowledged and leaves
