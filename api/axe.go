@@ -92,15 +92,10 @@ func extendNum(p params, app routing.App) (string, bool, error) {
 	}
 	want := app.ExtLen
 	if want < 1 || want > maxExtLen {
-		want = maxExtLen
+		want = store.DefaultExtLen
 	}
-	if len(e) != want {
+	if len(e) != want || !validExt(e) {
 		return "", true, fieldErr("extendNum", "must be %d digits", want)
-	}
-	for i := 0; i < len(e); i++ {
-		if e[i] < '0' || e[i] > '9' {
-			return "", true, fieldErr("extendNum", "must be %d digits", want)
-		}
 	}
 	return e, true, nil
 }
