@@ -119,8 +119,6 @@ func (c *contents) load(r reader, bad func(string, ...any)) error {
 				bad("bad cdr %s", safeKey(k))
 			}
 		case isOutboxKey(k), isCallKey(k): // outbox.go, calls.go: no index to check
-		case isOutboxKey(k):
-			// The outbox families (outbox.go) index nothing else.
 		case c.modes.load(k, v, decode, bad):
 		default:
 			bad("key %s in no family", safeKey(k))
