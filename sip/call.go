@@ -215,6 +215,8 @@ func (c *call) run() {
 			c.onCollectDigit(d)
 		case <-collPromptDone:
 			c.onCollectPromptDone()
+		case <-c.m.recHint:
+			c.startRecording()
 		case <-c.m.timeoutA:
 			c.onRTPTimeout(legA)
 		case <-c.m.timeoutB:

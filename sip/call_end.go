@@ -96,7 +96,7 @@ func (c *call) record() cdr.Record {
 		AppKey:           d.App.Key,
 		BindNum:          string(c.rc.Dialled),
 		SessionID:        c.sessionID,
-		SubscriptionID:   d.Binding.ID,
+		SubscriptionID:   d.SubscriptionID,
 		CallerNum:        string(c.rc.Caller),
 		CalleeNum:        string(c.rc.Dialled),
 		CallInTime:       cdr.FormatTime(t.in),
@@ -108,7 +108,8 @@ func (c *call) record() cdr.Record {
 		SIPStatusCode:    c.out.aStatus,
 		CallRelDirection: c.out.relDir,
 		ServiceType:      d.ServiceType,
-		UserData:         d.Binding.UserData,
+		UserData:         d.UserData,
+		ExtendNumber:     d.ExtendNumber,
 	}
 	if !c.decided {
 		r.Direction = cdr.DirRefused // refused before routing (loop guard)
@@ -119,6 +120,12 @@ func (c *call) record() cdr.Record {
 	}
 	if c.out.aStatus != 0 {
 		r.FailTime = r.CallEndTime
+	}
+	if c.m.rec != nil { // SPEC §6.2: the recording of this call
+		r.RecordFlag = 1
+		r.RecordStartTime = cdr.FormatTime(c.m.recStart)
+		r.RecordDomain = c.s.d.RecordDomain
+		r.RecordObjectName = c.recordName()
 	}
 	// fwdUnaswRsn: the Q.850 cause of a B leg that was placed but never
 	// answered: B's own (its Reason, else its status's row) when B's answer

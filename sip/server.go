@@ -59,6 +59,10 @@ type Deps struct {
 	MediaAddr string
 	// Prompts finds the audio of prompts (SPEC §4.3); nil plays none.
 	Prompts PromptBook
+	// RecordDir is record.dir: calls with recordFlag, whose app allows
+	// recording, are recorded there as <sessionId>.wav (SPEC §4.3); ""
+	// records nothing. RecordDomain goes into the CDR's recordDomain.
+	RecordDir, RecordDomain string
 	// testCollect makes a call collect digits after routing (tests only:
 	// the seam the AXE mode's routing will use, collect.go).
 	testCollect func(*call) *collectSpec

@@ -157,25 +157,31 @@ func start(ctx context.Context, cfg configs.Config, logger *slog.Logger) (_ *dae
 		return nil, err
 	}
 	closers = append(closers, d.media.Close)
+	recDir, err := recordDir(cfg)
+	if err != nil {
+		return nil, err
+	}
 	d.runMedia(bgCtx)
 	registerMediaMetrics(d.registry, d.media)
 
 	d.sip, err = sip.NewServer(sip.Deps{
-		SIP:        cfg.SIP,
-		Trunk:      cfg.Trunk,
-		Plan:       plan,
-		Table:      table,
-		Lookup:     d.store,
-		IsX:        d.isX,
-		CDR:        d.recorder,
-		Events:     d.dispatcher,
-		Calls:      d.store,
-		Media:      d.media,
-		MediaMode:  cfg.Media.Mode,
-		MediaAddr:  cfg.MediaAdvertise(),
-		Prompts:    d.prompts,
-		Registerer: d.registry,
-		Logger:     logger,
+		SIP:          cfg.SIP,
+		Trunk:        cfg.Trunk,
+		Plan:         plan,
+		Table:        table,
+		Lookup:       d.store,
+		IsX:          d.isX,
+		CDR:          d.recorder,
+		Events:       d.dispatcher,
+		Calls:        d.store,
+		Media:        d.media,
+		MediaMode:    cfg.Media.Mode,
+		MediaAddr:    cfg.MediaAdvertise(),
+		Prompts:      d.prompts,
+		RecordDir:    recDir,
+		RecordDomain: cfg.API.Listen, // where recordings are fetched (SPEC §5)
+		Registerer:   d.registry,
+		Logger:       logger,
 	})
 	if err != nil {
 		return nil, err

@@ -4,6 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -55,13 +59,64 @@ func newMedia(cfg configs.Config) (*media.Engine, *media.PromptLibrary, error) {
 	return eng, media.NewPromptLibrary(builtin), nil
 }
 
-// runMedia sweeps RTP timeouts until ctx ends.
+// runMedia sweeps RTP timeouts, and deletes recordings older than
+// record.retention (at start, then hourly), until ctx ends.
 func (d *daemon) runMedia(ctx context.Context) {
-	d.bg.Add(1)
+	d.bg.Add(2)
 	go func() {
 		defer d.bg.Done()
 		d.media.Run(ctx)
 	}()
+	go func() {
+		defer d.bg.Done()
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			if n, err := pruneRecordings(d.cfg.Record.Dir, time.Now().Add(-d.cfg.Record.Retention)); err != nil {
+				d.log.Warn("recording pruning failed", "err", err)
+			} else if n > 0 {
+				d.log.Info("pruned old recordings", "count", n, "retention", d.cfg.Record.Retention)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+}
+
+// recordDir makes sure record.dir exists (recordings are written there,
+// SPEC §4.3).
+func recordDir(cfg configs.Config) (string, error) {
+	dir := cfg.Record.Dir
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return "", fmt.Errorf("record.dir: %w", err)
+	}
+	return dir, nil
+}
+
+// pruneRecordings deletes the *.wav files of dir last written before
+// cutoff and returns how many went.
+func pruneRecordings(dir string, cutoff time.Time) (int, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".wav") {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || !info.ModTime().Before(cutoff) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err == nil {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // registerMediaMetrics exports the engine's counters and ports.
