@@ -346,7 +346,7 @@ func (c *call) onB2xx(r *sip.Response) {
 	if d := c.maxDuration(); d > 0 {
 		now := time.Now()
 		c.maxAt = now.Add(d)
-		if _, ok := c.promptOf(c.dec.Binding.LastMinVoice); ok && c.m.on {
+		if _, ok := c.promptOf(c.dec.Options.LastMinVoice); ok && c.m.on {
 			c.lastMinAt = now.Add(max(d-s.lastMinLead, 0))
 		}
 	}

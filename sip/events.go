@@ -222,7 +222,7 @@ func (c *call) event(typ string, at time.Time, done chan struct{}) {
 	if typ == cdr.EventCallOut {
 		caller, called = string(c.dec.Display), string(c.dec.Callee)
 	}
-	ev := newEvent(typ, at, c.sessionID, caller, called, c.dec.Binding.ID, c.dec.Binding.UserData)
+	ev := newEvent(typ, at, c.sessionID, caller, called, c.dec.SubscriptionID, c.dec.UserData)
 	if typ == cdr.EventDisconnect {
 		ev.StatusInfo.StateCode = c.out.rel.Code()
 		ev.StatusInfo.StateDesc = c.out.rel.Desc
