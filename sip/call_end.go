@@ -121,6 +121,12 @@ func (c *call) record() cdr.Record {
 	if c.out.aStatus != 0 {
 		r.FailTime = r.CallEndTime
 	}
+	if c.m.rec != nil { // SPEC §6.2: the recording of this call
+		r.RecordFlag = 1
+		r.RecordStartTime = cdr.FormatTime(c.m.recStart)
+		r.RecordDomain = c.s.d.RecordDomain
+		r.RecordObjectName = c.recordName()
+	}
 	// fwdUnaswRsn: the Q.850 cause of a B leg that was placed but never
 	// answered: B's own (its Reason, else its status's row) when B's answer
 	// ended the attempt, else the release's (cancel, ring timeout).

@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"path/filepath"
+	"time"
 
 	"github.com/xnum/xnum/media"
 	"github.com/xnum/xnum/routing"
@@ -56,6 +58,12 @@ type callMedia struct {
 	remA, remB netip.AddrPort
 
 	timeoutA, timeoutB <-chan struct{}
+
+	// Recording (SPEC §4.3): the hint tone plays first, then both parties
+	// are recorded.
+	recHint  <-chan struct{} // the hint's end on A's leg, nil when none plays
+	rec      *media.Recording
+	recStart time.Time
 }
 
 // parseOffer reads A's initial offer once, in every mode: relay needs it,
@@ -147,7 +155,13 @@ func (c *call) mustAnchor() bool {
 		}
 	}
 	_, ok := c.promptOf(b.LastMinVoice)
-	return ok
+	return ok || c.wantsRecording()
+}
+
+// wantsRecording: the binding asks for it and its app allows it (SPEC §4.3,
+// §5: recordFlag needs the app's recording option).
+func (c *call) wantsRecording() bool {
+	return c.s.d.RecordDir != "" && c.dec.Options.RecordFlag && c.dec.App.Recording
 }
 
 // connectMedia opens both legs and bridges them before the B INVITE leaves,
@@ -300,7 +314,44 @@ func (c *call) mediaAnswered() {
 	c.m.answered = true
 	c.m.timeoutA, c.m.timeoutB = c.m.a.Timeout(), c.m.b.Timeout()
 	c.expectRTP()
+	if c.wantsRecording() {
+		c.recordHint()
+	}
 }
+
+// recordHint plays recordHintTone (the built-in recording notice when the
+// binding names none) to both parties; recording starts when it ends.
+func (c *call) recordHint() {
+	name := c.dec.Options.RecordHintTone
+	if name == "" {
+		name = routing.PromptRecording
+	}
+	p, ok := c.promptOf(name)
+	if !ok {
+		c.startRecording()
+		return
+	}
+	c.m.recHint = c.m.a.Play(media.PromptSource(p)).Done()
+	c.m.b.Play(media.PromptSource(p))
+}
+
+// startRecording opens <record.dir>/<sessionId>.wav, A left and B right.
+func (c *call) startRecording() {
+	c.m.recHint = nil
+	if c.ended || c.m.rec != nil {
+		return
+	}
+	rec, err := media.StartRecording(filepath.Join(c.s.d.RecordDir, c.recordName()), c.m.a, c.m.b)
+	if err != nil {
+		c.s.log.Warn("sip recording not started", "err", err)
+		return
+	}
+	c.m.rec, c.m.recStart = rec, c.s.now()
+}
+
+// recordName is the recording's file name: the call's sessionId, which
+// the CDR and the events carry too (SPEC §6.1).
+func (c *call) recordName() string { return c.sessionID + ".wav" }
 
 // expectRTP: the RTP timeout of a leg runs only while its party is expected
 // to send — its own description says it sends and xnum's says it receives
@@ -330,6 +381,11 @@ func (c *call) onRTPTimeout(id legID) {
 // closeMedia frees the legs (their ports go to quarantine). It runs after
 // every BYE has left.
 func (c *call) closeMedia() {
+	if c.m.rec != nil {
+		if _, err := c.m.rec.Close(); err != nil {
+			c.s.log.Warn("sip recording not completed", "err", err)
+		}
+	}
 	for _, l := range []*media.Leg{c.m.a, c.m.b} {
 		if l != nil {
 			l.Close()
