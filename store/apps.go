@@ -97,13 +97,7 @@ func (s *Store) SetFrozen(key string, frozen bool) error {
 // batch.
 func (s *Store) DeleteApp(key string) error {
 	return s.update(func(t *tx) error {
-		if _, ok, err := loadApp(t.b, key); err != nil || !ok {
-			if err == nil {
-				err = ErrAppNotFound
-			}
-			return err
-		}
-		xs, err := appNumbers(t.b, key)
+		xs, err := scopeXs(t.b, key, "")
 		if err != nil {
 			return err
 		}

@@ -73,30 +73,15 @@ func (s *Store) QueryAX(q AXQuery) ([]routing.AXBinding, int, error) {
 // X of the app. The app must exist and X, when given, be the app's.
 func queryIDs(r reader, appKey string, x, a routing.Number,
 	byX func(routing.Number) []byte, byA func(routing.Number) []byte) ([]string, error) {
-	if _, ok, err := loadApp(r, appKey); err != nil || !ok {
-		if err == nil {
-			err = ErrAppNotFound
-		}
-		return nil, err
-	}
-	if x != "" {
-		xn, ok, err := loadX(r, x)
-		if err != nil {
+	if a != "" {
+		if err := checkScope(r, appKey, x); err != nil {
 			return nil, err
 		}
-		if !ok || xn.AppKey != appKey {
-			return nil, ErrXNotInApp
-		}
-	}
-	if a != "" {
 		return idsUnder(r, byA(a))
 	}
-	xs := []routing.Number{x}
-	if x == "" {
-		var err error
-		if xs, err = appNumbers(r, appKey); err != nil {
-			return nil, err
-		}
+	xs, err := scopeXs(r, appKey, x)
+	if err != nil {
+		return nil, err
 	}
 	var ids []string
 	for _, x := range xs {

@@ -44,26 +44,9 @@ type AXEQuery struct {
 func (s *Store) QueryAXE(q AXEQuery) ([]routing.AXEBinding, int, error) {
 	var all []routing.AXEBinding
 	err := s.snapshot(func(r reader) error {
-		if _, ok, err := loadApp(r, q.AppKey); err != nil || !ok {
-			if err == nil {
-				err = ErrAppNotFound
-			}
+		xs, err := scopeXs(r, q.AppKey, q.X)
+		if err != nil {
 			return err
-		}
-		xs := []routing.Number{q.X}
-		if q.X != "" {
-			xn, ok, err := loadX(r, q.X)
-			if err != nil {
-				return err
-			}
-			if !ok || xn.AppKey != q.AppKey {
-				return ErrXNotInApp
-			}
-		} else {
-			var err error
-			if xs, err = appNumbers(r, q.AppKey); err != nil {
-				return err
-			}
 		}
 		now := s.now()
 		for _, x := range xs {

@@ -80,10 +80,7 @@ func (s *Store) QueryAXYB(q AXYBQuery) ([]AXYBRow, int, error) {
 		var ids []string
 		var err error
 		if q.ID != "" {
-			if _, ok, err := loadApp(r, q.AppKey); err != nil || !ok {
-				if err == nil {
-					err = ErrAppNotFound
-				}
+			if err := appExists(r, q.AppKey); err != nil {
 				return err
 			}
 			ids = []string{q.ID}

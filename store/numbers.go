@@ -16,10 +16,7 @@ func (s *Store) AddNumbers(appKey string, nums []routing.Number, areaCode string
 		}
 	}
 	return s.update(func(t *tx) error {
-		if _, ok, err := loadApp(t.b, appKey); err != nil || !ok {
-			if err == nil {
-				err = ErrAppNotFound
-			}
+		if err := appExists(t.b, appKey); err != nil {
 			return err
 		}
 		for _, n := range nums {
@@ -53,13 +50,7 @@ func (s *Store) AddNumbers(appKey string, nums []routing.Number, areaCode string
 func (s *Store) ListNumbers(appKey string) ([]routing.XNumber, error) {
 	var out []routing.XNumber
 	err := s.snapshot(func(r reader) error {
-		if _, ok, err := loadApp(r, appKey); err != nil || !ok {
-			if err == nil {
-				err = ErrAppNotFound
-			}
-			return err
-		}
-		xs, err := appNumbers(r, appKey)
+		xs, err := scopeXs(r, appKey, "")
 		if err != nil {
 			return err
 		}
@@ -159,6 +150,46 @@ func (s *Store) XNumber(n routing.Number) (routing.XNumber, routing.App, bool, e
 		return routing.XNumber{}, routing.App{}, false, err
 	}
 	return e.x, cloneApp(e.app), true, nil
+}
+
+// appExists is nil when the app is stored and ErrAppNotFound when not.
+func appExists(r reader, appKey string) error {
+	_, ok, err := loadApp(r, appKey)
+	if err == nil && !ok {
+		err = ErrAppNotFound
+	}
+	return err
+}
+
+// checkScope checks a query's scope: the app exists and x, when given, is
+// one of its numbers (else ErrXNotInApp).
+func checkScope(r reader, appKey string, x routing.Number) error {
+	if err := appExists(r, appKey); err != nil {
+		return err
+	}
+	if x == "" {
+		return nil
+	}
+	xn, ok, err := loadX(r, x)
+	if err != nil {
+		return err
+	}
+	if !ok || xn.AppKey != appKey {
+		return ErrXNotInApp
+	}
+	return nil
+}
+
+// scopeXs is the X numbers a query covers after checkScope: x alone when
+// given, else every X of the app.
+func scopeXs(r reader, appKey string, x routing.Number) ([]routing.Number, error) {
+	if err := checkScope(r, appKey, x); err != nil {
+		return nil, err
+	}
+	if x != "" {
+		return []routing.Number{x}, nil
+	}
+	return appNumbers(r, appKey)
 }
 
 // appNumbers lists the X numbers of an app from its index.

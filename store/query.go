@@ -29,27 +29,9 @@ type Query struct {
 func (s *Store) QueryAXB(q Query) ([]routing.Binding, int, error) {
 	var all []routing.Binding
 	err := s.snapshot(func(r reader) error {
-		if _, ok, err := loadApp(r, q.AppKey); err != nil || !ok {
-			if err == nil {
-				err = ErrAppNotFound
-			}
+		xs, err := scopeXs(r, q.AppKey, q.X)
+		if err != nil {
 			return err
-		}
-		var xs []routing.Number
-		if q.X != "" {
-			xn, ok, err := loadX(r, q.X)
-			if err != nil {
-				return err
-			}
-			if !ok || xn.AppKey != q.AppKey {
-				return ErrXNotInApp
-			}
-			xs = []routing.Number{q.X}
-		} else {
-			var err error
-			if xs, err = appNumbers(r, q.AppKey); err != nil {
-				return err
-			}
 		}
 		now := s.now()
 		for _, x := range xs {
@@ -69,14 +51,8 @@ func (s *Store) QueryAXB(q Query) ([]routing.Binding, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	sort.Slice(all, func(i, j int) bool {
-		if !all[i].Created.Equal(all[j].Created) {
-			return all[i].Created.Before(all[j].Created)
-		}
-		return all[i].ID < all[j].ID
-	})
-	lo, hi := pageBounds(len(all), q.PageIndex, q.PageSize)
-	return all[lo:hi], len(all), nil
+	sort.Slice(all, func(i, j int) bool { return createdBefore(all[i].Created, all[i].ID, all[j].Created, all[j].ID) })
+	return page(all, q.PageIndex, q.PageSize), len(all), nil
 }
 
 // candidates reads the bindings on x that may match q: through the party
