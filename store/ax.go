@@ -31,10 +31,7 @@ func (s *Store) BindAX(r AXBindRequest) (routing.AXBinding, error) {
 	if err := r.XChoice.check("privateNum"); err != nil {
 		return routing.AXBinding{}, err
 	}
-	err := s.update(func(t *tx) error {
-		if _, err := t.appFor(r.AppKey, routing.ModeAX); err != nil {
-			return err
-		}
+	err := s.updateMode(r.AppKey, routing.ModeAX, func(t *tx, _ routing.App) error {
 		if err := t.checkParties(b.A); err != nil {
 			return err
 		}
@@ -44,11 +41,8 @@ func (s *Store) BindAX(r AXBindRequest) (routing.AXBinding, error) {
 				return err
 			}
 			free, err := t.axFree(x)
-			if err != nil {
+			if err := mustBeFree(free, err, ErrXHasA); err != nil {
 				return err
-			}
-			if !free {
-				return ErrXHasA
 			}
 		}
 		if err := t.axRoomForA(b.A, ""); err != nil {
@@ -91,10 +85,7 @@ func checkAX(b routing.AXBinding) error {
 // Created or setting Expires otherwise is ErrImmutableField.
 func (s *Store) ModifyAX(appKey, id string, fn func(*routing.AXBinding) error) (routing.AXBinding, error) {
 	var nb routing.AXBinding
-	err := s.update(func(t *tx) error {
-		if _, err := t.appFor(appKey, routing.ModeAX); err != nil {
-			return err
-		}
+	err := s.updateMode(appKey, routing.ModeAX, func(t *tx, _ routing.App) error {
 		old, err := t.liveAX(appKey, id)
 		if err != nil {
 			return err
@@ -139,10 +130,7 @@ func (s *Store) ModifyAX(appKey, id string, fn func(*routing.AXBinding) error) (
 // UnbindAX deletes one live AX binding of the app and its temporary callee.
 // Unknown, expired, another app's or already unbound: ErrRecordNotFound.
 func (s *Store) UnbindAX(appKey, id string) error {
-	return s.update(func(t *tx) error {
-		if _, err := t.appFor(appKey, routing.ModeAX); err != nil {
-			return err
-		}
+	return s.updateMode(appKey, routing.ModeAX, func(t *tx, _ routing.App) error {
 		b, err := t.liveAX(appKey, id)
 		if err != nil {
 			return err
@@ -156,10 +144,7 @@ func (s *Store) UnbindAX(appKey, id string) error {
 // ErrRecordNotFound when it holds no live binding.
 func (s *Store) UnbindAXByX(appKey string, x routing.Number) (routing.AXBinding, error) {
 	var b routing.AXBinding
-	err := s.update(func(t *tx) error {
-		if _, err := t.appFor(appKey, routing.ModeAX); err != nil {
-			return err
-		}
+	err := s.updateMode(appKey, routing.ModeAX, func(t *tx, _ routing.App) error {
 		if _, err := t.ownX(appKey, x); err != nil {
 			return err
 		}
@@ -206,10 +191,7 @@ func (s *Store) SetTempCallee(r TempCalleeRequest) (routing.TempCallee, error) {
 			return tc, err
 		}
 	}
-	err := s.update(func(t *tx) error {
-		if _, err := t.appFor(r.AppKey, routing.ModeAX); err != nil {
-			return err
-		}
+	err := s.updateMode(r.AppKey, routing.ModeAX, func(t *tx, _ routing.App) error {
 		if err := t.checkParties(r.Callee); err != nil {
 			return err
 		}

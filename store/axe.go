@@ -44,11 +44,7 @@ func (s *Store) BindAXE(r AXEBindRequest) (routing.AXEBinding, error) {
 	if err := r.XChoice.check("virtualNum"); err != nil {
 		return routing.AXEBinding{}, err
 	}
-	err := s.update(func(t *tx) error {
-		app, err := t.appFor(r.AppKey, routing.ModeAXE)
-		if err != nil {
-			return err
-		}
+	err := s.updateMode(r.AppKey, routing.ModeAXE, func(t *tx, app routing.App) error {
 		n := extLen(app)
 		if b.Ext != "" && len(b.Ext) != n {
 			return fmt.Errorf("%w: extendNum must have %d digits", ErrInvalidArgument, n)
@@ -61,6 +57,7 @@ func (s *Store) BindAXE(r AXEBindRequest) (routing.AXEBinding, error) {
 				return err
 			}
 		}
+		var err error
 		if b.X, b.Ext, err = t.axePlace(r, b.Ext, n); err != nil {
 			return err
 		}
@@ -81,19 +78,13 @@ func (s *Store) BindAXE(r AXEBindRequest) (routing.AXEBinding, error) {
 func (t *tx) axePlace(r AXEBindRequest, ext string, n int) (routing.Number, string, error) {
 	place := func(x routing.Number) (string, error) {
 		free, err := t.axePartyFree(x, r.A, "")
-		if err != nil {
+		if err := mustBeFree(free, err, ErrPartyExists); err != nil {
 			return "", err
-		}
-		if !free {
-			return "", ErrPartyExists
 		}
 		if ext != "" {
 			free, err := t.extFree(x, ext, "")
-			if err != nil {
+			if err := mustBeFree(free, err, ErrExtensionTaken); err != nil {
 				return "", err
-			}
-			if !free {
-				return "", ErrExtensionTaken
 			}
 			return ext, nil
 		}

@@ -15,11 +15,7 @@ import (
 // ErrImmutableField.
 func (s *Store) ModifyAXE(appKey, id string, fn func(*routing.AXEBinding) error) (routing.AXEBinding, error) {
 	var nb routing.AXEBinding
-	err := s.update(func(t *tx) error {
-		app, err := t.appFor(appKey, routing.ModeAXE)
-		if err != nil {
-			return err
-		}
+	err := s.updateMode(appKey, routing.ModeAXE, func(t *tx, app routing.App) error {
 		old, err := t.liveAXE(appKey, id)
 		if err != nil {
 			return err
@@ -46,10 +42,8 @@ func (s *Store) ModifyAXE(appKey, id string, fn func(*routing.AXEBinding) error)
 			if err := t.checkParties(nb.A); err != nil {
 				return err
 			}
-			if free, err := t.axePartyFree(nb.X, nb.A, id); err != nil || !free {
-				if err == nil {
-					err = ErrPartyExists
-				}
+			free, err := t.axePartyFree(nb.X, nb.A, id)
+			if err := mustBeFree(free, err, ErrPartyExists); err != nil {
 				return err
 			}
 		}
@@ -59,10 +53,8 @@ func (s *Store) ModifyAXE(appKey, id string, fn func(*routing.AXEBinding) error)
 			}
 		}
 		if nb.Ext != old.Ext {
-			if free, err := t.extFree(nb.X, nb.Ext, id); err != nil || !free {
-				if err == nil {
-					err = ErrExtensionTaken
-				}
+			free, err := t.extFree(nb.X, nb.Ext, id)
+			if err := mustBeFree(free, err, ErrExtensionTaken); err != nil {
 				return err
 			}
 		}
@@ -85,10 +77,7 @@ func (s *Store) ModifyAXE(appKey, id string, fn func(*routing.AXEBinding) error)
 // record. Unknown, expired, another app's or already unbound:
 // ErrRecordNotFound.
 func (s *Store) UnbindAXE(appKey, id string) error {
-	return s.update(func(t *tx) error {
-		if _, err := t.appFor(appKey, routing.ModeAXE); err != nil {
-			return err
-		}
+	return s.updateMode(appKey, routing.ModeAXE, func(t *tx, _ routing.App) error {
 		b, err := t.liveAXE(appKey, id)
 		if err != nil {
 			return err
@@ -102,10 +91,7 @@ func (s *Store) UnbindAXE(appKey, id string) error {
 // none is ErrRecordNotFound, an x not the app's ErrXNotInApp.
 func (s *Store) UnbindAXEByX(appKey string, x routing.Number, ext string) (int, error) {
 	live := 0
-	err := s.update(func(t *tx) error {
-		if _, err := t.appFor(appKey, routing.ModeAXE); err != nil {
-			return err
-		}
+	err := s.updateMode(appKey, routing.ModeAXE, func(t *tx, _ routing.App) error {
 		if _, err := t.ownX(appKey, x); err != nil {
 			return err
 		}

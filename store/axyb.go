@@ -44,10 +44,7 @@ func (s *Store) BindAXYB(r AXYBBindRequest) (routing.AXYBBinding, error) {
 	if err := r.XChoice.check("privateNum"); err != nil {
 		return routing.AXYBBinding{}, err
 	}
-	err := s.update(func(t *tx) error {
-		if _, err := t.appFor(r.AppKey, routing.ModeAXYB); err != nil {
-			return err
-		}
+	err := s.updateMode(r.AppKey, routing.ModeAXYB, func(t *tx, _ routing.App) error {
 		if err := t.checkParties(b.A); err != nil {
 			return err
 		}
@@ -56,16 +53,12 @@ func (s *Store) BindAXYB(r AXYBBindRequest) (routing.AXYBBinding, error) {
 			if _, err := t.ownX(r.AppKey, x); err != nil {
 				return err
 			}
-			if free, err := t.axybXFree(x); err != nil || !free {
-				if err == nil {
-					err = ErrXHasA
-				}
+			free, err := t.axybXFree(x)
+			if err := mustBeFree(free, err, ErrXHasA); err != nil {
 				return err
 			}
-			if used, err := t.yInUse(x); err != nil || used {
-				if err == nil {
-					err = ErrXIsY
-				}
+			used, err := t.yInUse(x)
+			if err := mustBeFree(!used, err, ErrXIsY); err != nil {
 				return err
 			}
 		} else {
@@ -99,10 +92,7 @@ func (s *Store) BindAXYB(r AXYBBindRequest) (routing.AXYBBinding, error) {
 // relations (SPEC §5 unbind by subscriptionId). Unknown, expired, another
 // app's or already unbound: ErrRecordNotFound.
 func (s *Store) UnbindAXYB(appKey, id string) error {
-	return s.update(func(t *tx) error {
-		if _, err := t.appFor(appKey, routing.ModeAXYB); err != nil {
-			return err
-		}
+	return s.updateMode(appKey, routing.ModeAXYB, func(t *tx, _ routing.App) error {
 		b, err := t.liveAXYB(appKey, id)
 		if err != nil {
 			return err
@@ -115,10 +105,7 @@ func (s *Store) UnbindAXYB(appKey, id string) error {
 // (SPEC §5 unbind by subscriptionId + bNum); the A–X binding stays. No live
 // binding or relation: ErrRecordNotFound.
 func (s *Store) UnbindYRelation(appKey, id string, b routing.Number) error {
-	return s.update(func(t *tx) error {
-		if _, err := t.appFor(appKey, routing.ModeAXYB); err != nil {
-			return err
-		}
+	return s.updateMode(appKey, routing.ModeAXYB, func(t *tx, _ routing.App) error {
 		bd, err := t.liveAXYB(appKey, id)
 		if err != nil {
 			return err

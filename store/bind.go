@@ -53,13 +53,8 @@ func (s *Store) BindAXB(r BindRequest) (routing.Binding, error) {
 	if err := checkBinding(b); err != nil {
 		return routing.Binding{}, err
 	}
-	if r.X != "" {
-		if err := checkNumber("relationNum", r.X); err != nil {
-			return routing.Binding{}, err
-		}
-	}
-	if r.AreaMatchMode != AreaStrict && r.AreaMatchMode != AreaPreferred {
-		return routing.Binding{}, fmt.Errorf("%w: areaMatchMode", ErrInvalidArgument)
+	if err := (XChoice{X: r.X, AreaCode: r.AreaCode, AreaMatchMode: r.AreaMatchMode}).check("relationNum"); err != nil {
+		return routing.Binding{}, err
 	}
 	err := s.update(func(t *tx) error {
 		if _, err := t.appForWrite(r.AppKey); err != nil {
@@ -156,12 +151,8 @@ next:
 // free X of the app in the best area rank the request allows.
 func (t *tx) pickX(r BindRequest) (routing.Number, error) {
 	if r.X != "" {
-		xn, ok, err := loadX(t.b, r.X)
-		if err != nil {
+		if _, err := t.ownX(r.AppKey, r.X); err != nil {
 			return "", err
-		}
-		if !ok || xn.AppKey != r.AppKey {
-			return "", ErrXNotInApp
 		}
 		return r.X, t.fits(r.X, r.A, r.B)
 	}

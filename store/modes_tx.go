@@ -39,9 +39,35 @@ func checkOptions(o routing.CallOptions) error {
 	return nil
 }
 
+// updateMode runs fn in one write batch on the app, which must exist, be of
+// mode and not be frozen (appFor).
+func (s *Store) updateMode(appKey string, mode routing.Mode, fn func(*tx, routing.App) error) error {
+	return s.update(func(t *tx) error {
+		app, err := t.appFor(appKey, mode)
+		if err != nil {
+			return err
+		}
+		return fn(t, app)
+	})
+}
+
+// mustBeFree turns the answer of a free check into an error: the check's
+// own error, else taken when it said no.
+func mustBeFree(free bool, err, taken error) error {
+	if err == nil && !free {
+		err = taken
+	}
+	return err
+}
+
 // ownX loads x and checks that it is an X of app (ErrXNotInApp otherwise).
 func (t *tx) ownX(appKey string, x routing.Number) (routing.XNumber, error) {
-	xn, ok, err := loadX(t.b, x)
+	return loadOwnX(t.b, appKey, x)
+}
+
+// loadOwnX is ownX on any reader.
+func loadOwnX(r reader, appKey string, x routing.Number) (routing.XNumber, error) {
+	xn, ok, err := loadX(r, x)
 	if err != nil {
 		return xn, err
 	}

@@ -170,14 +170,8 @@ func checkScope(r reader, appKey string, x routing.Number) error {
 	if x == "" {
 		return nil
 	}
-	xn, ok, err := loadX(r, x)
-	if err != nil {
-		return err
-	}
-	if !ok || xn.AppKey != appKey {
-		return ErrXNotInApp
-	}
-	return nil
+	_, err := loadOwnX(r, appKey, x)
+	return err
 }
 
 // scopeXs is the X numbers a query covers after checkScope: x alone when
