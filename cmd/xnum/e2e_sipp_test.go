@@ -64,6 +64,10 @@ type scn struct {
 	SyncCallID string // uas_ring: caller's Call-ID
 
 	NotifyAnswered bool // uas_answer: command to the sync hub once the ACK is in
+
+	Formats              string   // uac_media, uas_media: payload types of the m= line
+	Pcaps                []string // uac_media: pcap files played, one per go-ahead
+	MediaAddr, MediaPort string   // uas_media: where the callee's RTP goes (a test socket)
 }
 
 // sipURI builds a SIP URI with the user part given as dialled.
