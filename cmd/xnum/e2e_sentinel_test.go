@@ -11,9 +11,9 @@ package main
 //
 // xnum runs in relay mode (the default, SPEC §4.3): every SDP a party gets
 // is xnum's own, so the other party's media address may appear on no line
-// at all, c= included. (Passthrough mode, which shows it on c= by design,
-// is checked in e2e_media_test.go with identity.MediaExposed.) That RTP
-// itself only ever comes from xnum is checked there too.
+// at all, c= included. (Passthrough mode shows it on c= by design:
+// identity.MediaExposed, TestSentinelPatterns, and sip's TestPassthrough.)
+// That RTP itself only ever comes from xnum is TestE2EMediaRelay's check.
 //
 // Every answered-call test runs the same check; this one adds the flows
 // that carry the most messages (re-INVITEs both ways, late offer, a refusal
