@@ -8,63 +8,54 @@ import (
 // and temporary callee, its AXE bindings and their callback records, its
 // A–X binding with its relations, and the relations that use x as Y.
 func (t *tx) removeModesOnX(x routing.Number) error {
-	if id, ok, err := get(t.b, axByXKey(x)); err != nil {
+	delAX := func(b routing.AXBinding) error { return t.delAX(b, false) }
+	if err := delThroughX(t, axByXKey(x), loadAX, delAX); err != nil {
 		return err
-	} else if ok {
-		if b, ok, err := loadAX(t.b, string(id)); err != nil {
-			return err
-		} else if ok {
-			if err := t.delAX(b, false); err != nil {
-				return err
-			}
-		}
-		if err := t.del(axByXKey(x)); err != nil {
-			return err
-		}
 	}
 	if err := t.delTemp(x); err != nil {
 		return err
 	}
-	ids, err := idsUnder(t.b, axeExtPrefix(x))
+	delAXE := func(b routing.AXEBinding) error { return t.delAXE(b, false) }
+	if err := delUnder(t, axeExtPrefix(x), loadAXE, delAXE); err != nil {
+		return err
+	}
+	if err := delThroughX(t, axybByXKey(x), loadAXYB, t.delAXYB); err != nil {
+		return err
+	}
+	return delUnder(t, relByYPrefix(x), loadRel, t.delRel)
+}
+
+// delThroughX deletes the record a one-per-X index entry k names, when it
+// is there, and then the entry itself.
+func delThroughX[R any](t *tx, k []byte, load func(reader, string) (R, bool, error), del func(R) error) error {
+	id, ok, err := get(t.b, k)
+	if err != nil || !ok {
+		return err
+	}
+	if err := delLoaded(t, []string{string(id)}, load, del); err != nil {
+		return err
+	}
+	return t.del(k)
+}
+
+// delUnder deletes the records that the index entries under p name.
+func delUnder[R any](t *tx, p []byte, load func(reader, string) (R, bool, error), del func(R) error) error {
+	ids, err := idsUnder(t.b, p)
 	if err != nil {
 		return err
 	}
+	return delLoaded(t, ids, load, del)
+}
+
+// delLoaded deletes with del each of ids that load finds.
+func delLoaded[R any](t *tx, ids []string, load func(reader, string) (R, bool, error), del func(R) error) error {
 	for _, id := range ids {
-		b, ok, err := loadAXE(t.b, id)
+		rec, ok, err := load(t.b, id)
 		if err != nil {
 			return err
 		}
 		if ok {
-			if err := t.delAXE(b, false); err != nil {
-				return err
-			}
-		}
-	}
-	if id, ok, err := get(t.b, axybByXKey(x)); err != nil {
-		return err
-	} else if ok {
-		if b, ok, err := loadAXYB(t.b, string(id)); err != nil {
-			return err
-		} else if ok {
-			if err := t.delAXYB(b); err != nil {
-				return err
-			}
-		}
-		if err := t.del(axybByXKey(x)); err != nil {
-			return err
-		}
-	}
-	rids, err := idsUnder(t.b, relByYPrefix(x))
-	if err != nil {
-		return err
-	}
-	for _, rid := range rids {
-		rel, ok, err := loadRel(t.b, rid)
-		if err != nil {
-			return err
-		}
-		if ok {
-			if err := t.delRel(rel); err != nil {
+			if err := del(rec); err != nil {
 				return err
 			}
 		}

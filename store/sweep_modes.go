@@ -58,41 +58,29 @@ func (s *Store) sweepModesOnce() (deleted, scanned int, err error) {
 func (t *tx) expire(kind, id string) (bool, error) {
 	switch kind {
 	case kindAX:
-		b, ok, err := loadAX(t.b, id)
-		if err != nil || !ok || !b.Expired(t.now) {
-			return false, err
-		}
-		return true, t.delAX(b, false)
+		return expireIf(t, id, loadAX, func(b routing.AXBinding) error { return t.delAX(b, false) })
 	case kindTemp:
-		c, ok, err := loadTemp(t.b, routing.Number(id))
-		if err != nil || !ok || !c.Expired(t.now) {
-			return false, err
-		}
-		return true, t.delTemp(routing.Number(id))
+		loadTempID := func(r reader, id string) (routing.TempCallee, bool, error) { return loadTemp(r, routing.Number(id)) }
+		return expireIf(t, id, loadTempID, func(routing.TempCallee) error { return t.delTemp(routing.Number(id)) })
 	case kindAXE:
-		b, ok, err := loadAXE(t.b, id)
-		if err != nil || !ok || !b.Expired(t.now) {
-			return false, err
-		}
-		return true, t.delAXE(b, false)
+		return expireIf(t, id, loadAXE, func(b routing.AXEBinding) error { return t.delAXE(b, false) })
 	case kindCallback:
-		c, ok, err := loadCallback(t.b, id)
-		if err != nil || !ok || !c.Expired(t.now) {
-			return false, err
-		}
-		return true, t.delCallback(id)
+		return expireIf(t, id, loadCallback, func(routing.Callback) error { return t.delCallback(id) })
 	case kindAXYB:
-		b, ok, err := loadAXYB(t.b, id)
-		if err != nil || !ok || !b.Expired(t.now) {
-			return false, err
-		}
-		return true, t.delAXYB(b)
+		return expireIf(t, id, loadAXYB, t.delAXYB)
 	case kindRel:
-		r, ok, err := loadRel(t.b, id)
-		if err != nil || !ok || !r.Expired(t.now) {
-			return false, err
-		}
-		return true, t.delRel(r)
+		return expireIf(t, id, loadRel, t.delRel)
 	}
 	return false, fmt.Errorf("%w: expiry kind %q", ErrInconsistent, kind)
+}
+
+// expireIf loads the record id and deletes it with del when it is expired
+// at t.now, reporting whether it did.
+func expireIf[R interface{ Expired(time.Time) bool }](t *tx, id string,
+	load func(reader, string) (R, bool, error), del func(R) error) (bool, error) {
+	rec, ok, err := load(t.b, id)
+	if err != nil || !ok || !rec.Expired(t.now) {
+		return false, err
+	}
+	return true, del(rec)
 }
