@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/xnum/xnum/routing"
 )
 
 // sweepBatch bounds one sweep batch, so that binds waiting for the writer
@@ -37,20 +39,36 @@ func (s *Store) SweepExpired() (int, error) {
 // sweepOnce deletes up to sweepBatch due bindings and reports how many it
 // deleted and how many expiry entries it looked at.
 func (s *Store) sweepOnce() (deleted, scanned int, err error) {
+	parse := func(k []byte) (string, bool) {
+		_, id, ok := splitTimeKey(pfxExpiry, k)
+		return id, ok
+	}
+	return sweepDue(s, pfxExpiry, parse, func(t *tx, id string) (bool, error) {
+		return expireIf(t, id, loadBinding, func(b routing.Binding) error { return t.delBinding(b, true) })
+	})
+}
+
+// sweepDue deletes up to sweepBatch due records of the expiry family pfx
+// and reports how many it deleted and how many entries it looked at. parse
+// reads an entry's key; expire deletes its record when it is expired and
+// says whether it did. An entry whose record it did not delete is garbage
+// and goes too.
+func sweepDue[D any](s *Store, pfx []byte, parse func(k []byte) (D, bool),
+	expire func(*tx, D) (bool, error)) (deleted, scanned int, err error) {
 	err = s.update(func(t *tx) error {
-		// be keys at or before now: Expired is !now.Before(Expires).
-		hi := timeBound(pfxExpiry, t.now.Add(time.Nanosecond))
+		// Keys at or before now: Expired is !now.Before(Expires).
+		hi := timeBound(pfx, t.now.Add(time.Nanosecond))
 		type due struct {
 			key []byte
-			id  string
+			d   D
 		}
 		var dues []due
-		err := scanRange(t.b, pfxExpiry, hi, func(k, _ []byte) error {
-			_, id, ok := splitTimeKey(pfxExpiry, k)
+		err := scanRange(t.b, pfx, hi, func(k, _ []byte) error {
+			d, ok := parse(k)
 			if !ok {
 				return fmt.Errorf("%w: bad expiry key %s", ErrInconsistent, safeKey(k))
 			}
-			dues = append(dues, due{append([]byte(nil), k...), id})
+			dues = append(dues, due{append([]byte(nil), k...), d})
 			if len(dues) == sweepBatch {
 				return errStop
 			}
@@ -61,17 +79,13 @@ func (s *Store) sweepOnce() (deleted, scanned int, err error) {
 		}
 		scanned = len(dues)
 		for _, d := range dues {
-			b, ok, err := loadBinding(t.b, d.id)
+			gone, err := expire(t, d.d)
 			if err != nil {
 				return err
 			}
-			if ok && b.Expired(t.now) {
-				if err := t.delBinding(b, true); err != nil {
-					return err
-				}
+			if gone {
 				deleted++
 			} else if err := t.del(d.key); err != nil {
-				// An entry without its expired binding is garbage.
 				return err
 			}
 		}

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
@@ -11,46 +10,12 @@ import (
 // sweepModesOnce deletes up to sweepBatch due records of the me family and
 // reports how many it deleted and how many entries it looked at.
 func (s *Store) sweepModesOnce() (deleted, scanned int, err error) {
-	err = s.update(func(t *tx) error {
-		hi := timeBound(pfxModeExp, t.now.Add(time.Nanosecond))
-		type due struct {
-			key      []byte
-			kind, id string
-		}
-		var dues []due
-		err := scanRange(t.b, pfxModeExp, hi, func(k, _ []byte) error {
-			_, kind, id, ok := splitModeExpKey(k)
-			if !ok {
-				return fmt.Errorf("%w: bad expiry key %s", ErrInconsistent, safeKey(k))
-			}
-			dues = append(dues, due{append([]byte(nil), k...), kind, id})
-			if len(dues) == sweepBatch {
-				return errStop
-			}
-			return nil
-		})
-		if err != nil && !errors.Is(err, errStop) {
-			return err
-		}
-		scanned = len(dues)
-		for _, d := range dues {
-			gone, err := t.expire(d.kind, d.id)
-			if err != nil {
-				return err
-			}
-			if gone {
-				deleted++
-			} else if err := t.del(d.key); err != nil {
-				// An entry without its expired record is garbage.
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, 0, err
+	type kindID struct{ kind, id string }
+	parse := func(k []byte) (kindID, bool) {
+		_, kind, id, ok := splitModeExpKey(k)
+		return kindID{kind, id}, ok
 	}
-	return deleted, scanned, nil
+	return sweepDue(s, pfxModeExp, parse, func(t *tx, d kindID) (bool, error) { return t.expire(d.kind, d.id) })
 }
 
 // expire deletes the record (kind, id) when it is expired at t.now, and
