@@ -39,8 +39,10 @@ func (j *journal) add(e journalEntry) {
 	}
 }
 
-func (j *journal) EmitEvent(app string, ev cdr.Event) error {
-	j.add(journalEntry{app: app, ev: ev})
+func (j *journal) EmitEvents(evs []cdr.AppEvent) error {
+	for _, e := range evs {
+		j.add(journalEntry{app: e.AppKey, ev: e.Event})
+	}
 	return nil
 }
 
