@@ -324,4 +324,3 @@ func TestAbandonedCall(t *testing.T) {
 		}
 	}
 }
-
