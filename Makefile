@@ -43,6 +43,7 @@ bench: build sipp
 	@if [ -x testdata/sipp/bench.sh ]; then testdata/sipp/bench.sh; \
 	elif [ -f testdata/sipp/bench.sh ]; then bash testdata/sipp/bench.sh; \
 	else echo "testdata/sipp/bench.sh not present: SIPp load run skipped"; fi
+	bash testdata/sipp/bench-outbox.sh
 
 lint:
 	$(GO) vet ./...
