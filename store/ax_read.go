@@ -12,20 +12,7 @@ var _ routing.ModeLookup = (*Store)(nil)
 // GetAX returns the app's live AX binding with that subscriptionId;
 // ErrRecordNotFound when absent, expired, or another app's.
 func (s *Store) GetAX(appKey, id string) (routing.AXBinding, error) {
-	var b routing.AXBinding
-	err := s.read(func() error {
-		var ok bool
-		var err error
-		b, ok, err = loadAX(s.db, id)
-		if err == nil && (!ok || b.AppKey != appKey || b.Expired(s.now())) {
-			err = ErrRecordNotFound
-		}
-		return err
-	})
-	if err != nil {
-		return routing.AXBinding{}, err
-	}
-	return b, nil
+	return getLive(s, appKey, id, loadAX, func(b routing.AXBinding) string { return b.AppKey }, ErrRecordNotFound)
 }
 
 // AXQuery selects an app's live AX bindings: all, those on X, those of A,
@@ -106,22 +93,7 @@ func createdBefore(ta time.Time, ida string, tb time.Time, idb string) bool {
 // AXBinding implements routing.AXLookup: the AX binding on x, which may be
 // expired (routing checks).
 func (s *Store) AXBinding(x routing.Number) (routing.AXBinding, bool, error) {
-	var b routing.AXBinding
-	var found bool
-	err := s.read(func() error {
-		id, ok, err := get(s.db, axByXKey(x))
-		if err != nil || !ok {
-			return err
-		}
-		b, found, err = loadAX(s.db, string(id))
-		// Two Gets without a snapshot: confirm the binding is still on x.
-		found = found && b.X == x
-		return err
-	})
-	if err != nil || !found {
-		return routing.AXBinding{}, false, err
-	}
-	return b, true, nil
+	return byIndex(s, axByXKey(x), loadAX, func(b routing.AXBinding) bool { return b.X == x })
 }
 
 // TakeTempCallee implements routing.AXLookup: it returns and deletes, in one

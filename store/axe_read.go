@@ -11,20 +11,7 @@ import (
 // GetAXE returns the app's live AXE binding with that subscriptionId;
 // ErrRecordNotFound when absent, expired, or another app's.
 func (s *Store) GetAXE(appKey, id string) (routing.AXEBinding, error) {
-	var b routing.AXEBinding
-	err := s.read(func() error {
-		var ok bool
-		var err error
-		b, ok, err = loadAXE(s.db, id)
-		if err == nil && (!ok || b.AppKey != appKey || b.Expired(s.now())) {
-			err = ErrRecordNotFound
-		}
-		return err
-	})
-	if err != nil {
-		return routing.AXEBinding{}, err
-	}
-	return b, nil
+	return getLive(s, appKey, id, loadAXE, func(b routing.AXEBinding) string { return b.AppKey }, ErrRecordNotFound)
 }
 
 // AXEQuery selects an app's live AXE bindings: all, or narrowed by X, by A
@@ -93,30 +80,10 @@ func axeCandidates(r reader, x routing.Number, q AXEQuery) ([]string, error) {
 	return []string{string(id)}, nil
 }
 
-// axeBy follows the index entry k to its binding, confirming that the
-// binding still holds what the entry says (two Gets without a snapshot).
-func (s *Store) axeBy(k []byte, match func(routing.AXEBinding) bool) (routing.AXEBinding, bool, error) {
-	var b routing.AXEBinding
-	var found bool
-	err := s.read(func() error {
-		id, ok, err := get(s.db, k)
-		if err != nil || !ok {
-			return err
-		}
-		b, found, err = loadAXE(s.db, string(id))
-		found = found && match(b)
-		return err
-	})
-	if err != nil || !found {
-		return routing.AXEBinding{}, false, err
-	}
-	return b, true, nil
-}
-
 // AXEByParty implements routing.AXELookup: A's AXE binding on x (may be
 // expired).
 func (s *Store) AXEByParty(x, a routing.Number) (routing.AXEBinding, bool, error) {
-	return s.axeBy(axePartyKey(x, a), func(b routing.AXEBinding) bool { return b.X == x && b.A == a })
+	return byIndex(s, axePartyKey(x, a), loadAXE, func(b routing.AXEBinding) bool { return b.X == x && b.A == a })
 }
 
 // AXEByExt implements routing.AXELookup: the AXE binding of extension ext on
@@ -125,7 +92,7 @@ func (s *Store) AXEByExt(x routing.Number, ext string) (routing.AXEBinding, bool
 	if ext == "" {
 		return routing.AXEBinding{}, false, nil
 	}
-	return s.axeBy(axeExtKey(x, ext), func(b routing.AXEBinding) bool { return b.X == x && b.Ext == ext })
+	return byIndex(s, axeExtKey(x, ext), loadAXE, func(b routing.AXEBinding) bool { return b.X == x && b.Ext == ext })
 }
 
 // AXEHasBinding implements routing.AXELookup: whether x holds an AXE

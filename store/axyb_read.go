@@ -123,51 +123,19 @@ func (s *Store) QueryAXYB(q AXYBQuery) ([]AXYBRow, int, error) {
 // AXYBBinding implements routing.AXYBLookup: the A–X binding on x (may be
 // expired).
 func (s *Store) AXYBBinding(x routing.Number) (routing.AXYBBinding, bool, error) {
-	var b routing.AXYBBinding
-	var found bool
-	err := s.read(func() error {
-		id, ok, err := get(s.db, axybByXKey(x))
-		if err != nil || !ok {
-			return err
-		}
-		b, found, err = loadAXYB(s.db, string(id))
-		found = found && b.X == x
-		return err
-	})
-	if err != nil || !found {
-		return routing.AXYBBinding{}, false, err
-	}
-	return b, true, nil
-}
-
-func (s *Store) relBy(k []byte, match func(routing.YRelation) bool) (routing.YRelation, bool, error) {
-	var rel routing.YRelation
-	var found bool
-	err := s.read(func() error {
-		rid, ok, err := get(s.db, k)
-		if err != nil || !ok {
-			return err
-		}
-		rel, found, err = loadRel(s.db, string(rid))
-		found = found && match(rel)
-		return err
-	})
-	if err != nil || !found {
-		return routing.YRelation{}, false, err
-	}
-	return rel, true, nil
+	return byIndex(s, axybByXKey(x), loadAXYB, func(b routing.AXYBBinding) bool { return b.X == x })
 }
 
 // YRelationByB implements routing.AXYBLookup: caller b's relation on x (may
 // be expired).
 func (s *Store) YRelationByB(x, b routing.Number) (routing.YRelation, bool, error) {
-	return s.relBy(relByBKey(x, b), func(r routing.YRelation) bool { return r.X == x && r.B == b })
+	return byIndex(s, relByBKey(x, b), loadRel, func(r routing.YRelation) bool { return r.X == x && r.B == b })
 }
 
 // YRelationByY implements routing.AXYBLookup: A's relation on y (may be
 // expired).
 func (s *Store) YRelationByY(y, a routing.Number) (routing.YRelation, bool, error) {
-	return s.relBy(relByYKey(y, a), func(r routing.YRelation) bool { return r.Y == y && r.A == a })
+	return byIndex(s, relByYKey(y, a), loadRel, func(r routing.YRelation) bool { return r.Y == y && r.A == a })
 }
 
 // AXYBIsA implements routing.AXYBLookup: whether a is A of a binding of the

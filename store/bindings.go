@@ -38,20 +38,7 @@ func (s *Store) BindingByParty(x, n routing.Number) (routing.Binding, bool, erro
 // GetBinding returns the app's live binding with that subscriptionId;
 // ErrBindingNotFound when absent, expired, or another app's.
 func (s *Store) GetBinding(appKey, id string) (routing.Binding, error) {
-	var b routing.Binding
-	err := s.read(func() error {
-		var ok bool
-		var err error
-		b, ok, err = loadBinding(s.db, id)
-		if err == nil && (!ok || b.AppKey != appKey || b.Expired(s.now())) {
-			err = ErrBindingNotFound
-		}
-		return err
-	})
-	if err != nil {
-		return routing.Binding{}, err
-	}
-	return b, nil
+	return getLive(s, appKey, id, loadBinding, func(b routing.Binding) string { return b.AppKey }, ErrBindingNotFound)
 }
 
 // ModifyAXB changes a live binding of the app: fn edits a copy, then the
