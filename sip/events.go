@@ -149,13 +149,13 @@ func (q *eventQueue) start() {
 
 // push queues an event; after close it is written at once by the caller.
 func (q *eventQueue) push(e queuedEvent) {
-	q.start()
 	q.mu.RLock()
 	if q.closed {
 		q.mu.RUnlock()
 		q.write(e)
 		return
 	}
+	q.start() // under the read lock: close waits until the writers exist
 	q.m.waiting.Inc()
 	q.shards[shardOf(e.ev.StatusInfo.SessionID)] <- e
 	q.mu.RUnlock()
