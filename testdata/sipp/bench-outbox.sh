@@ -142,6 +142,9 @@ sample() { # sets PEND DEAD EV_Q EV_D FEE_Q FEE_D ANS MEMQ
 	MEMQ=$(metric xnum_sip_event_queue '')
 	MEMQ=${MEMQ:-0}
 }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+machine_ticks() { awk '/^cpu /{t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t}' /proc/stat; }
+CLK_TCK=$(getconf CLK_TCK)
 rate() { awk -v a="$1" -v b="$2" -v s="$3" 'BEGIN{printf "%.0f", (s > 0 ? (b - a) / s : 0)}'; }
 
 echo "bench-outbox: $RATE calls/s for ${SECS}s through xnum ($XN_IP), webhooks to $HOOK_IP:$HOOK_PORT; a sample every ${EVERY}s"
@@ -155,9 +158,11 @@ CALLS=$((RATE * SECS))
 SPID=$!
 PIDS+=("$SPID")
 
-printf '  %6s | %9s | %7s %7s | %9s %9s | %7s %7s | %s\n' "t" "calls/s" "pending" "dead" "ev in/s" "ev out/s" "cdr in/s" "cdr out/s" "events in memory"
+printf '  %6s | %9s | %7s %7s | %9s %9s | %7s %7s | %6s | %s\n' "t" "calls/s" "pending" "dead" "ev in/s" "ev out/s" "cdr in/s" "cdr out/s" "in mem" "CPU: xnum, machine (of $(nproc)00%)"
 sample
 T0=$(date +%s.%N) PT=$T0 P_EV_Q=$EV_Q P_EV_D=$EV_D P_FEE_Q=$FEE_Q P_FEE_D=$FEE_D P_ANS=$ANS
+P_CPU=$(cpu_ticks "$XPID")
+read -r P_MB P_MT <<<"$(machine_ticks)"
 DEPTHS=()
 while kill -0 "$SPID" 2>/dev/null; do
 	sleep "$EVERY"
@@ -165,11 +170,15 @@ while kill -0 "$SPID" 2>/dev/null; do
 	NOW=$(date +%s.%N)
 	DT=$(awk -v a="$PT" -v b="$NOW" 'BEGIN{print b - a}')
 	T=$(awk -v a="$T0" -v b="$NOW" 'BEGIN{printf "%.0f", b - a}')
-	printf '  %5ss | %9s | %7s %7s | %9s %9s | %7s %7s | %s\n' "$T" "$(rate "$P_ANS" "$ANS" "$DT")" "$PEND" "$DEAD" \
+	CPU=$(cpu_ticks "$XPID")
+	read -r MB MT <<<"$(machine_ticks)"
+	XCPU=$(awk -v d="$((CPU - P_CPU))" -v hz="$CLK_TCK" -v w="$DT" 'BEGIN{printf "%.0f%%", (w > 0 ? 100 * d / hz / w : 0)}')
+	MCPU=$(awk -v b="$((MB - P_MB))" -v t="$((MT - P_MT))" -v n="$(nproc)" 'BEGIN{printf "%.0f%%", (t > 0 ? 100 * n * b / t : 0)}')
+	printf '  %5ss | %9s | %7s %7s | %9s %9s | %7s %7s | %6s | %s, %s\n' "$T" "$(rate "$P_ANS" "$ANS" "$DT")" "$PEND" "$DEAD" \
 		"$(rate "$P_EV_Q" "$EV_Q" "$DT")" "$(rate "$P_EV_D" "$EV_D" "$DT")" \
-		"$(rate "$P_FEE_Q" "$FEE_Q" "$DT")" "$(rate "$P_FEE_D" "$FEE_D" "$DT")" "$MEMQ"
+		"$(rate "$P_FEE_Q" "$FEE_Q" "$DT")" "$(rate "$P_FEE_D" "$FEE_D" "$DT")" "$MEMQ" "$XCPU" "$MCPU"
 	DEPTHS+=("$PEND")
-	PT=$NOW P_EV_Q=$EV_Q P_EV_D=$EV_D P_FEE_Q=$FEE_Q P_FEE_D=$FEE_D P_ANS=$ANS
+	PT=$NOW P_EV_Q=$EV_Q P_EV_D=$EV_D P_FEE_Q=$FEE_Q P_FEE_D=$FEE_D P_ANS=$ANS P_CPU=$CPU P_MB=$MB P_MT=$MT
 done
 wait "$SPID" 2>/dev/null
 LOAD_END=$(date +%s.%N)
