@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"fmt"
+	"time"
 
 	"github.com/xnum/xnum/routing"
 )
@@ -44,60 +45,39 @@ func (m *modeContents) init() {
 func (m *modeContents) load(k, v []byte, decode func(k, v []byte, into any) bool, bad func(string, ...any)) bool {
 	rest := func(p []byte) string { return string(k[len(p):]) }
 	two := func(p []byte) pair { a, b, _ := split2(p, k); return pair{a, b} }
-	keyed := func(p []byte, id string) {
-		if id != rest(p) {
-			bad("record key %s holds %s", safeKey(k), id)
+	keyed := func(p []byte) func(id string) {
+		return func(id string) {
+			if id != rest(p) {
+				bad("record key %s holds %s", safeKey(k), id)
+			}
 		}
 	}
+	dec := func(into any) bool { return decode(k, v, into) }
 	switch {
 	case bytes.HasPrefix(k, pfxAX):
-		var b routing.AXBinding
-		if decode(k, v, &b) {
-			keyed(pfxAX, b.ID)
-			m.ax[b.ID] = b
-		}
+		keepRecord(dec, keyed(pfxAX), m.ax, func(b routing.AXBinding) string { return b.ID })
 	case bytes.HasPrefix(k, pfxAXByX):
 		m.axByX[rest(pfxAXByX)] = string(v)
 	case bytes.HasPrefix(k, pfxAXByA):
 		m.axByA[two(pfxAXByA)] = string(v)
 	case bytes.HasPrefix(k, pfxTemp):
-		var c routing.TempCallee
-		if decode(k, v, &c) {
-			keyed(pfxTemp, string(c.X))
-			m.temps[c.X] = c
-		}
+		keepRecord(dec, keyed(pfxTemp), m.temps, func(c routing.TempCallee) routing.Number { return c.X })
 	case bytes.HasPrefix(k, pfxAXE):
-		var b routing.AXEBinding
-		if decode(k, v, &b) {
-			keyed(pfxAXE, b.ID)
-			m.axe[b.ID] = b
-		}
+		keepRecord(dec, keyed(pfxAXE), m.axe, func(b routing.AXEBinding) string { return b.ID })
 	case bytes.HasPrefix(k, pfxAXEExt):
 		m.axeExt[two(pfxAXEExt)] = string(v)
 	case bytes.HasPrefix(k, pfxAXEParty):
 		m.axePty[two(pfxAXEParty)] = string(v)
 	case bytes.HasPrefix(k, pfxCallback):
-		var c routing.Callback
-		if decode(k, v, &c) {
-			keyed(pfxCallback, c.SubscriptionID)
-			m.cbs[c.SubscriptionID] = c
-		}
+		keepRecord(dec, keyed(pfxCallback), m.cbs, func(c routing.Callback) string { return c.SubscriptionID })
 	case bytes.HasPrefix(k, pfxAXYB):
-		var b routing.AXYBBinding
-		if decode(k, v, &b) {
-			keyed(pfxAXYB, b.ID)
-			m.axyb[b.ID] = b
-		}
+		keepRecord(dec, keyed(pfxAXYB), m.axyb, func(b routing.AXYBBinding) string { return b.ID })
 	case bytes.HasPrefix(k, pfxAXYBByX):
 		m.axybByX[rest(pfxAXYBByX)] = string(v)
 	case bytes.HasPrefix(k, pfxAXYBByA):
 		m.axybByA[two(pfxAXYBByA)] = string(v)
 	case bytes.HasPrefix(k, pfxRel):
-		var r routing.YRelation
-		if decode(k, v, &r) {
-			keyed(pfxRel, r.ID)
-			m.rels[r.ID] = r
-		}
+		keepRecord(dec, keyed(pfxRel), m.rels, func(r routing.YRelation) string { return r.ID })
 	case bytes.HasPrefix(k, pfxRelOfBind):
 		m.relOf[two(pfxRelOfBind)] = true
 	case bytes.HasPrefix(k, pfxRelByB):
@@ -115,6 +95,31 @@ func (m *modeContents) load(k, v []byte, decode func(k, v []byte, into any) bool
 	}
 	return true
 }
+
+// keepRecord decodes a record into into under its id, checking that its
+// key names that id.
+func keepRecord[K ~string, R any](decode func(any) bool, keyed func(string), into map[K]R, id func(R) K) {
+	var rec R
+	if decode(&rec) {
+		keyed(string(id(rec)))
+		into[id(rec)] = rec
+	}
+}
+
+// pairIndex checks that every entry (a, b) → id of idx names a record of
+// recs that is at (a, b); show formats the pair for the message.
+func pairIndex[R any](what string, idx map[pair]string, recs map[string]R, at func(R) pair,
+	show func(pair) (string, string), bad func(string, ...any)) {
+	for p, id := range idx {
+		if r, ok := recs[id]; !ok || at(r) != p {
+			a, b := show(p)
+			bad("%s (%s, %s) → %q disagrees", what, a, b, id)
+		}
+	}
+}
+
+// masked shows both numbers of a pair masked.
+func masked(p pair) (string, string) { return routing.Mask(p.a), routing.Mask(p.b) }
 
 // check verifies the mode families against each other and against the X
 // numbers of c.
@@ -153,11 +158,7 @@ func (m *modeContents) check(c *contents, bad func(string, ...any)) {
 			bad("ax x index %s → %q disagrees", routing.Mask(x), id)
 		}
 	}
-	for p, id := range m.axByA {
-		if b, ok := m.ax[id]; !ok || string(b.A) != p.a || string(b.X) != p.b {
-			bad("ax a index (%s, %s) → %q disagrees", routing.Mask(p.a), routing.Mask(p.b), id)
-		}
-	}
+	pairIndex("ax a index", m.axByA, m.ax, func(b routing.AXBinding) pair { return pair{string(b.A), string(b.X)} }, masked, bad)
 	for x, tc := range m.temps {
 		if b, ok := m.ax[tc.SubscriptionID]; !ok || b.X != x {
 			bad("temporary callee on %s names binding %q not on it", x.Masked(), tc.SubscriptionID)
@@ -169,16 +170,8 @@ func (m *modeContents) check(c *contents, bad func(string, ...any)) {
 		points("axe binding", id, m.axeExt, pair{string(b.X), b.Ext})
 		points("axe binding", id, m.axePty, pair{string(b.X), string(b.A)})
 	}
-	for p, id := range m.axeExt {
-		if b, ok := m.axe[id]; !ok || string(b.X) != p.a || b.Ext != p.b {
-			bad("axe extension index (%s, %s) → %q disagrees", routing.Mask(p.a), p.b, id)
-		}
-	}
-	for p, id := range m.axePty {
-		if b, ok := m.axe[id]; !ok || string(b.X) != p.a || string(b.A) != p.b {
-			bad("axe party index (%s, %s) → %q disagrees", routing.Mask(p.a), routing.Mask(p.b), id)
-		}
-	}
+	pairIndex("axe extension index", m.axeExt, m.axe, func(b routing.AXEBinding) pair { return pair{string(b.X), b.Ext} }, func(p pair) (string, string) { return routing.Mask(p.a), p.b }, bad)
+	pairIndex("axe party index", m.axePty, m.axe, func(b routing.AXEBinding) pair { return pair{string(b.X), string(b.A)} }, masked, bad)
 	for id, cb := range m.cbs {
 		if b, ok := m.axe[id]; !ok || b.X != cb.X {
 			bad("callback record %s names no axe binding on its x", id)
@@ -197,11 +190,7 @@ func (m *modeContents) check(c *contents, bad func(string, ...any)) {
 			bad("axyb x index %s → %q disagrees", routing.Mask(x), id)
 		}
 	}
-	for p, id := range m.axybByA {
-		if b, ok := m.axyb[id]; !ok || string(b.A) != p.a || string(b.X) != p.b {
-			bad("axyb a index (%s, %s) → %q disagrees", routing.Mask(p.a), routing.Mask(p.b), id)
-		}
-	}
+	pairIndex("axyb a index", m.axybByA, m.axyb, func(b routing.AXYBBinding) pair { return pair{string(b.A), string(b.X)} }, masked, bad)
 	m.checkRelations(c, bad, inApp, points, owned)
 	for e := range m.exp {
 		if !wantExp[e] {
@@ -235,43 +224,35 @@ func (m *modeContents) checkRelations(c *contents, bad func(string, ...any),
 			bad("relation index (%s, %s) disagrees", p.a, p.b)
 		}
 	}
-	for p, rid := range m.relByB {
-		if r, ok := m.rels[rid]; !ok || string(r.X) != p.a || string(r.B) != p.b {
-			bad("relation b index (%s, %s) → %q disagrees", routing.Mask(p.a), routing.Mask(p.b), rid)
-		}
-	}
-	for p, rid := range m.relByY {
-		if r, ok := m.rels[rid]; !ok || string(r.Y) != p.a || string(r.A) != p.b {
-			bad("relation y index (%s, %s) → %q disagrees", routing.Mask(p.a), routing.Mask(p.b), rid)
-		}
-	}
+	pairIndex("relation b index", m.relByB, m.rels, func(r routing.YRelation) pair { return pair{string(r.X), string(r.B)} }, masked, bad)
+	pairIndex("relation y index", m.relByY, m.rels, func(r routing.YRelation) pair { return pair{string(r.Y), string(r.A)} }, masked, bad)
 }
 
 // expiries lists the me entries the records call for.
 func (m *modeContents) expiries() map[[3]string]bool {
 	out := map[[3]string]bool{}
-	add := func(t interface{ IsZero() bool }, ns int64, kind, id string) {
+	add := func(t time.Time, kind, id string) {
 		if !t.IsZero() {
-			out[[3]string{fmt.Sprint(ns), kind, id}] = true
+			out[[3]string{fmt.Sprint(t.UnixNano()), kind, id}] = true
 		}
 	}
 	for id, b := range m.ax {
-		add(b.Expires, b.Expires.UnixNano(), kindAX, id)
+		add(b.Expires, kindAX, id)
 	}
 	for x, tc := range m.temps {
-		add(tc.Expires, tc.Expires.UnixNano(), kindTemp, string(x))
+		add(tc.Expires, kindTemp, string(x))
 	}
 	for id, b := range m.axe {
-		add(b.Expires, b.Expires.UnixNano(), kindAXE, id)
+		add(b.Expires, kindAXE, id)
 	}
 	for id, cb := range m.cbs {
-		add(cb.Expires, cb.Expires.UnixNano(), kindCallback, id)
+		add(cb.Expires, kindCallback, id)
 	}
 	for id, b := range m.axyb {
-		add(b.Expires, b.Expires.UnixNano(), kindAXYB, id)
+		add(b.Expires, kindAXYB, id)
 	}
 	for id, r := range m.rels {
-		add(r.Expires, r.Expires.UnixNano(), kindRel, id)
+		add(r.Expires, kindRel, id)
 	}
 	return out
 }
