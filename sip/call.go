@@ -56,6 +56,7 @@ type call struct {
 	// Media (relay mode, or a call that plays something).
 	m    callMedia
 	coll *collection // DTMF collection on A's leg in progress (collect.go)
+	mode modeState   // the mode steps: X-mode callin, AXE (mode_step.go)
 
 	// Routing and outcome.
 	sessionID string
@@ -243,6 +244,8 @@ func (c *call) handle(ev event) {
 		c.on2xxAgain(ev.leg, ev.res)
 	case evShutdown:
 		c.onShutdown(ev.force)
+	case evRun:
+		ev.run()
 	}
 }
 
@@ -361,6 +364,7 @@ const (
 	evCancel                 // A cancelled its INVITE
 	ev2xx                    // a further 2xx to one of our INVITEs
 	evShutdown               // drain or close: release now
+	evRun                    // run a function on the loop (mode_step.go)
 )
 
 type event struct {
@@ -371,6 +375,7 @@ type event struct {
 	res     *sip.Response
 	force   bool // evShutdown: leave without waiting for B
 	sent487 bool // evCancel: sipgo has answered the INVITE 487 already
+	run     func()
 }
 
 // inbox is the call's unbounded queue: pushing never blocks the sender

@@ -49,6 +49,9 @@ func (c *call) onBye(id legID, req *sip.Request, tx *sip.ServerTx) {
 	if c.ended {
 		return
 	}
+	if id == legA && c.localBye() {
+		return // A gave up before B answered (mode_local.go)
+	}
 	dir := relCaller
 	if id == legB {
 		dir = relCallee
@@ -68,10 +71,14 @@ func (c *call) hangup(rel routing.Release, dir int, except legID) {
 	c.maxAt = time.Time{}
 	c.abortMod()
 	if except != legB {
-		if !c.bAckSent {
-			c.ackB(nil) // a late offer still waiting for A's answer
+		if c.mode.local {
+			c.abandonB() // B may not have answered yet (mode_local.go)
+		} else {
+			if !c.bAckSent {
+				c.ackB(nil) // a late offer still waiting for A's answer
+			}
+			c.byeLeg(legB, rel)
 		}
-		c.byeLeg(legB, rel)
 	}
 	if except != legA {
 		if c.pend[legA].tx != nil && c.pend[legA].initial {

@@ -28,6 +28,7 @@ func (c *call) finish() {
 		c.bTx.Terminate() // a late answer is refused by onStrayResponse
 	}
 	c.abortMod()
+	c.endSteps()   // the X-mode callin request, if still out
 	c.closeMedia() // after every BYE has left (STYLE.md: BYE before freeing media)
 	s.unregister(&c.a)
 	s.unregister(&c.b)

@@ -12,6 +12,9 @@ import (
 // onRingTimeout: no answer within sip.ring_timeout → 480 to A, CANCEL to B,
 // 8035 (SPEC §3 item 4).
 func (c *call) onRingTimeout() {
+	if c.bState != bAnswered && c.bState != bFailed && c.localRingTimeout() {
+		return // A answered locally: BYE (mode_local.go)
+	}
 	if c.aFinal != 0 || c.ended || c.bState == bAnswered || c.bState == bFailed {
 		return
 	}

@@ -70,6 +70,9 @@ func (c *call) start() {
 			return
 		}
 	}
+	if c.dec.Next != routing.StepNone && c.startStep() {
+		return // X-mode callin, AXE extension (mode_step.go)
+	}
 	if !c.dec.Connect {
 		c.reject(c.dec.Release)
 		return
@@ -125,6 +128,8 @@ func (c *call) onPromptDone() {
 	c.prompt = nil
 	if c.aFinal == 0 {
 		c.finalToA(p.rel, relPlatform, resultRejected)
+	} else {
+		c.localPromptDone(p) // A answered locally: BYE (mode_local.go)
 	}
 }
 
@@ -302,6 +307,10 @@ func (c *call) onB2xx(r *sip.Response) {
 	}
 	b.routes = recordRoutes(r.GetHeaders("Record-Route"), true)
 	c.times.fwdAnswer = s.now()
+	if c.mode.local && !c.ended {
+		c.localB2xx(r) // A is up already (mode_local.go)
+		return
+	}
 	if c.aFinal != 0 || c.ended {
 		c.abandonB()
 		return
@@ -369,6 +378,9 @@ func (c *call) onBFailure(r *sip.Response) {
 	c.bRes, c.bDone = nil, nil
 	c.ringAt, c.cancelAt = time.Time{}, time.Time{}
 	c.bQ850 = reasonQ850(r)
+	if c.localBFailure(r.StatusCode, relCallee) {
+		return // A answered locally: BYE (mode_local.go)
+	}
 	if c.aFinal != 0 || c.ended {
 		return // A was answered already (CANCEL, ring timeout): B's 487
 	}
@@ -389,6 +401,9 @@ func (c *call) onBDone() {
 	}
 	c.bState = bFailed
 	c.cancelAt = time.Time{}
+	if c.localBFailure(408, relPlatform) {
+		return // A answered locally: BYE (mode_local.go)
+	}
 	if c.aFinal != 0 || c.ended {
 		return
 	}

@@ -200,6 +200,10 @@ func (c *call) connectMedia() ([]byte, error) {
 
 // earlyToA sends A an 18x carrying xnum's answer.
 func (c *call) earlyToA(status int) {
+	if c.aFinal != 0 {
+		c.m.earlyA = true
+		return // A has its 200 already (mode_local.go): nothing is early any more
+	}
 	res := c.s.response(c.aReq, status, c.a.localTag)
 	res.AppendHeader(c.s.contact(c.a.transport))
 	setSDP(res, c.m.answerA)

@@ -59,6 +59,12 @@ type Deps struct {
 	MediaAddr string
 	// Prompts finds the audio of prompts (SPEC §4.3); nil plays none.
 	Prompts PromptBook
+	// Callin asks X-mode enterprises where a call goes (SPEC §3,
+	// CallinClient); nil refuses X-mode calls with 8014. DTMF holds the
+	// dtmf.* timers of AXE extension collection (zero values: SPEC §4.3's
+	// defaults).
+	Callin Callin
+	DTMF   configs.DTMF
 	// RecordDir is record.dir: calls with recordFlag, whose app allows
 	// recording, are recorded there as <sessionId>.wav (SPEC §4.3); ""
 	// records nothing. RecordDomain goes into the CDR's recordDomain.

@@ -164,6 +164,12 @@ func start(ctx context.Context, cfg configs.Config, logger *slog.Logger) (_ *dae
 	d.runMedia(bgCtx)
 	registerMediaMetrics(d.registry, d.media)
 
+	// X mode: the callin request to the app's callinUrl, signed with the
+	// app's secret like every webhook (SPEC §3, §6.1).
+	callin, err := sip.NewCallinClient(sip.CallinConfig{Sign: api.SignRequest, Timeout: cfg.XMode.CallinTimeout})
+	if err != nil {
+		return nil, err
+	}
 	d.sip, err = sip.NewServer(sip.Deps{
 		SIP:          cfg.SIP,
 		Trunk:        cfg.Trunk,
@@ -178,6 +184,8 @@ func start(ctx context.Context, cfg configs.Config, logger *slog.Logger) (_ *dae
 		MediaMode:    cfg.Media.Mode,
 		MediaAddr:    cfg.MediaAdvertise(),
 		Prompts:      d.prompts,
+		Callin:       callin,
+		DTMF:         cfg.DTMF,
 		RecordDir:    recDir,
 		RecordDomain: cfg.API.Listen, // where recordings are fetched (SPEC §5)
 		Registerer:   d.registry,

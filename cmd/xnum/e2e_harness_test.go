@@ -164,6 +164,7 @@ type envOpts struct {
 	TrunkTCP    bool          // trunk.transport: tcp (the callee SIPp listens on TCP)
 	National    bool          // trunk.number_format: national
 	YAML        string        // extra top-level YAML appended to the config
+	PromptDir   string        // media.prompt_dir; "" = the built-in prompts only
 }
 
 // env is one running xnum with its addresses.
@@ -233,14 +234,14 @@ store:
   dir: %q
 media:
   address: %q
-cdr:
+%scdr:
   file: %q
 demo:
   enabled: true
 log:
   level: debug
 %s`, e.sipAddr, t1, ring, cmp.Or(opts.MaxCall, 4*time.Hour), e.trunk, transport, map[bool]string{false: "e164", true: "national"}[opts.National], trustedYAML(opts.Trusted), xip, apiPort, adminToken,
-		filepath.Join(e.dir, "store"), xip, filepath.Join(e.dir, "cdr.jsonl"), opts.YAML)
+		filepath.Join(e.dir, "store"), xip, promptDirYAML(opts.PromptDir), filepath.Join(e.dir, "cdr.jsonl"), opts.YAML)
 	e.cfgPath = filepath.Join(e.dir, "xnum.yaml")
 	if err := os.WriteFile(e.cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -290,6 +291,13 @@ func artifactDir(t *testing.T) string {
 	}
 	t.Logf("artifacts kept in %s", dir)
 	return dir
+}
+
+func promptDirYAML(dir string) string {
+	if dir == "" {
+		return ""
+	}
+	return fmt.Sprintf("  prompt_dir: %q\n", dir)
 }
 
 func trustedYAML(cidrs []string) string {

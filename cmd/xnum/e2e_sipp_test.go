@@ -68,6 +68,12 @@ type scn struct {
 	Formats              string   // uac_media, uas_media: payload types of the m= line
 	Pcaps                []string // uac_media: pcap files played, one per go-ahead
 	MediaAddr, MediaPort string   // uas_media: where the callee's RTP goes (a test socket)
+
+	// uac_mode (the mode tests, e2e_modes_*_test.go).
+	KeysEarly  bool   // play Pcaps after the first 183 (prompt as early media)
+	Cancel     bool   // CANCEL after the first 183
+	CancelSync bool   // … once the sync hub says so
+	ByeReason  string // regexp on the Reason of xnum's BYE
 }
 
 // sipURI builds a SIP URI with the user part given as dialled.
