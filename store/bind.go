@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/xnum/xnum/routing"
@@ -156,59 +155,19 @@ func (t *tx) pickX(r BindRequest) (routing.Number, error) {
 		}
 		return r.X, t.fits(r.X, r.A, r.B)
 	}
-	xs, err := appNumbers(t.b, r.AppKey)
-	if err != nil {
-		return "", err
-	}
-	type cand struct {
-		x     routing.Number
-		rank  int
-		pairs uint64
-	}
-	var cands []cand
-	for _, x := range xs {
-		xn, ok, err := loadX(t.b, x)
-		if err != nil {
-			return "", err
-		}
-		if !ok || xn.Suspended {
-			continue
-		}
-		rank := t.areaRank(r.AreaCode, r.AreaMatchMode, xn.AreaCode)
-		if rank < 0 {
-			continue
-		}
-		if err := t.fits(x, r.A, r.B); err != nil {
-			if isNotFree(err) {
-				continue
-			}
-			return "", err
-		}
-		n, err := pairCount(t.b, x)
-		if err != nil {
-			return "", err
-		}
-		cands = append(cands, cand{x, rank, n})
-	}
-	if len(cands) == 0 {
-		if r.AreaCode != "" {
-			return "", ErrNoFreeXInArea
-		}
-		return "", ErrNoFreeX
-	}
 	// Least loaded first spreads pairs over the app's numbers, which keeps
 	// room on every X for parties that need several X numbers.
-	sort.Slice(cands, func(i, j int) bool {
-		a, b := cands[i], cands[j]
-		if a.rank != b.rank {
-			return a.rank < b.rank
+	c := XChoice{AreaCode: r.AreaCode, AreaMatchMode: r.AreaMatchMode}
+	return t.pickLeastLoaded(r.AppKey, c, func(xn routing.XNumber) (uint64, bool, error) {
+		if err := t.fits(xn.Number, r.A, r.B); err != nil {
+			if isNotFree(err) {
+				err = nil
+			}
+			return 0, false, err
 		}
-		if a.pairs != b.pairs {
-			return a.pairs < b.pairs
-		}
-		return a.x < b.x
+		n, err := pairCount(t.b, xn.Number)
+		return n, err == nil, err
 	})
-	return cands[0].x, nil
 }
 
 // areaRank orders an X of area have for a request of area want and match

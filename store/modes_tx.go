@@ -82,6 +82,16 @@ func loadOwnX(r reader, appKey string, x routing.Number) (routing.XNumber, error
 // for which free says yes, the best area rank, then the lowest number. None
 // is ErrNoFreeXInArea when an area was asked for, else ErrNoFreeX.
 func (t *tx) pickFree(appKey string, c XChoice, free func(routing.XNumber) (bool, error)) (routing.Number, error) {
+	return t.pickLeastLoaded(appKey, c, func(xn routing.XNumber) (uint64, bool, error) {
+		ok, err := free(xn)
+		return 0, ok, err
+	})
+}
+
+// pickLeastLoaded is pickFree where weigh says whether an X is free and how
+// loaded it is: among the best area rank, the least loaded X wins, then the
+// lowest number.
+func (t *tx) pickLeastLoaded(appKey string, c XChoice, weigh func(routing.XNumber) (uint64, bool, error)) (routing.Number, error) {
 	xs, err := appNumbers(t.b, appKey)
 	if err != nil {
 		return "", err
@@ -89,6 +99,7 @@ func (t *tx) pickFree(appKey string, c XChoice, free func(routing.XNumber) (bool
 	type cand struct {
 		x    routing.Number
 		rank int
+		load uint64
 	}
 	var cands []cand
 	for _, x := range xs {
@@ -103,12 +114,12 @@ func (t *tx) pickFree(appKey string, c XChoice, free func(routing.XNumber) (bool
 		if rank < 0 {
 			continue
 		}
-		ok, err = free(xn)
+		load, ok, err := weigh(xn)
 		if err != nil {
 			return "", err
 		}
 		if ok {
-			cands = append(cands, cand{x, rank})
+			cands = append(cands, cand{x, rank, load})
 		}
 	}
 	if len(cands) == 0 {
@@ -118,10 +129,14 @@ func (t *tx) pickFree(appKey string, c XChoice, free func(routing.XNumber) (bool
 		return "", ErrNoFreeX
 	}
 	sort.Slice(cands, func(i, j int) bool {
-		if cands[i].rank != cands[j].rank {
-			return cands[i].rank < cands[j].rank
+		a, b := cands[i], cands[j]
+		if a.rank != b.rank {
+			return a.rank < b.rank
 		}
-		return cands[i].x < cands[j].x
+		if a.load != b.load {
+			return a.load < b.load
+		}
+		return a.x < b.x
 	})
 	return cands[0].x, nil
 }
