@@ -35,13 +35,12 @@ func (s *Store) BindAX(r AXBindRequest) (routing.AXBinding, error) {
 		if err := t.checkParties(b.A); err != nil {
 			return err
 		}
-		x := r.X
-		if x != "" {
-			if _, err := t.ownX(r.AppKey, x); err != nil {
-				return err
-			}
-			free, err := t.axFree(x)
-			if err := mustBeFree(free, err, ErrXHasA); err != nil {
+		// An X asked for is checked before A's room, a picked one after.
+		free := xCheck{t.axFree, ErrXHasA}
+		var x routing.Number
+		if r.X != "" {
+			var err error
+			if x, err = t.chooseX(r.AppKey, r.XChoice, free); err != nil {
 				return err
 			}
 		}
@@ -50,8 +49,7 @@ func (s *Store) BindAX(r AXBindRequest) (routing.AXBinding, error) {
 		}
 		if x == "" {
 			var err error
-			x, err = t.pickFree(r.AppKey, r.XChoice, func(xn routing.XNumber) (bool, error) { return t.axFree(xn.Number) })
-			if err != nil {
+			if x, err = t.chooseX(r.AppKey, r.XChoice, free); err != nil {
 				return err
 			}
 		}

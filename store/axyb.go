@@ -48,32 +48,13 @@ func (s *Store) BindAXYB(r AXYBBindRequest) (routing.AXYBBinding, error) {
 		if err := t.checkParties(b.A); err != nil {
 			return err
 		}
-		x := r.X
-		if x != "" {
-			if _, err := t.ownX(r.AppKey, x); err != nil {
-				return err
-			}
-			free, err := t.axybXFree(x)
-			if err := mustBeFree(free, err, ErrXHasA); err != nil {
-				return err
-			}
+		notY := func(x routing.Number) (bool, error) {
 			used, err := t.yInUse(x)
-			if err := mustBeFree(!used, err, ErrXIsY); err != nil {
-				return err
-			}
-		} else {
-			var err error
-			x, err = t.pickFree(r.AppKey, r.XChoice, func(xn routing.XNumber) (bool, error) {
-				free, err := t.axybXFree(xn.Number)
-				if err != nil || !free {
-					return false, err
-				}
-				used, err := t.yInUse(xn.Number)
-				return !used, err
-			})
-			if err != nil {
-				return err
-			}
+			return !used, err
+		}
+		x, err := t.chooseX(r.AppKey, r.XChoice, xCheck{t.axybXFree, ErrXHasA}, xCheck{notY, ErrXIsY})
+		if err != nil {
+			return err
 		}
 		id, err := t.newID()
 		if err != nil {

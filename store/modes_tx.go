@@ -77,6 +77,39 @@ func loadOwnX(r reader, appKey string, x routing.Number) (routing.XNumber, error
 	return xn, nil
 }
 
+// xCheck is one test an X passes to take a new binding: free says whether
+// it does, taken is the error of an X asked for that does not.
+type xCheck struct {
+	free  func(routing.Number) (bool, error)
+	taken error
+}
+
+// chooseX is the X of a bind: the one c asks for, which must be the app's
+// and pass every check (else the first failing check's taken), or the one
+// pickFree finds among those that pass them all.
+func (t *tx) chooseX(appKey string, c XChoice, checks ...xCheck) (routing.Number, error) {
+	if c.X != "" {
+		if _, err := t.ownX(appKey, c.X); err != nil {
+			return "", err
+		}
+		for _, ch := range checks {
+			free, err := ch.free(c.X)
+			if err := mustBeFree(free, err, ch.taken); err != nil {
+				return "", err
+			}
+		}
+		return c.X, nil
+	}
+	return t.pickFree(appKey, c, func(xn routing.XNumber) (bool, error) {
+		for _, ch := range checks {
+			if free, err := ch.free(xn.Number); err != nil || !free {
+				return false, err
+			}
+		}
+		return true, nil
+	})
+}
+
 // pickFree chooses the X of a bind without a specific number: among the
 // app's X numbers that are not suspended, that the area choice allows and
 // for which free says yes, the best area rank, then the lowest number. None
