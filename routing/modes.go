@@ -106,12 +106,18 @@ func (b AXEBinding) Unit() time.Duration {
 // CallbackExpiry is when a callback record written at `at` stops serving:
 // at + callbackExpiredTime, never after the binding itself expires.
 func (b AXEBinding) CallbackExpiry(at time.Time) time.Time {
-	if b.CallbackExpiredTime == 0 {
-		return b.Expires
+	return childExpiry(b.Expires, at, b.CallbackExpiredTime, b.Unit())
+}
+
+// childExpiry is when a record hanging off a binding that expires at parent
+// stops serving: at + n units, never after parent; n == 0 follows parent.
+func childExpiry(parent, at time.Time, n int64, unit time.Duration) time.Time {
+	if n == 0 {
+		return parent
 	}
-	e := at.Add(time.Duration(b.CallbackExpiredTime) * b.Unit())
-	if !b.Expires.IsZero() && b.Expires.Before(e) {
-		return b.Expires
+	e := at.Add(time.Duration(n) * unit)
+	if !parent.IsZero() && parent.Before(e) {
+		return parent
 	}
 	return e
 }
@@ -151,14 +157,7 @@ func (b AXYBBinding) Expired(now time.Time) bool { return expired(b.Expires, now
 // RelationExpiry is when a B–Y relation created at `at` stops routing:
 // at + ybDuration, never after the A–X binding; ybDuration 0 follows A–X.
 func (b AXYBBinding) RelationExpiry(at time.Time) time.Time {
-	if b.YBDuration == 0 {
-		return b.Expires
-	}
-	e := at.Add(time.Duration(b.YBDuration) * time.Second)
-	if !b.Expires.IsZero() && b.Expires.Before(e) {
-		return b.Expires
-	}
-	return e
+	return childExpiry(b.Expires, at, b.YBDuration, time.Second)
 }
 
 // YRelation is one B–Y relation of an AXYB binding, created by B's first

@@ -19,6 +19,17 @@ type Override struct {
 	Q850      int
 }
 
+// apply returns r with the non-zero fields of o.
+func (o Override) apply(r Release) Release {
+	if o.SIPStatus != 0 {
+		r.SIPStatus = o.SIPStatus
+	}
+	if o.Q850 != 0 {
+		r.Q850 = o.Q850
+	}
+	return r
+}
+
 // BOverride replaces the row of one of B's final statuses (config key
 // b_failure): the cause reported, the SIP status and the Q.850 cause sent to
 // A. Zero fields keep the built-in value of that status.
@@ -42,13 +53,7 @@ func NewTable(overrides map[Cause]Override) *Table {
 		if !ok {
 			r = Release{Cause: c, SIPStatus: 500, Q850: 41}
 		}
-		if o.SIPStatus != 0 {
-			r.SIPStatus = o.SIPStatus
-		}
-		if o.Q850 != 0 {
-			r.Q850 = o.Q850
-		}
-		t.byCause[c] = r
+		t.byCause[c] = o.apply(r)
 	}
 	return t
 }
@@ -62,13 +67,7 @@ func (t *Table) WithBFailure(overrides map[int]BOverride) *Table {
 		if o.Cause != 0 {
 			r.Cause = o.Cause
 		}
-		if o.SIPStatus != 0 {
-			r.SIPStatus = o.SIPStatus
-		}
-		if o.Q850 != 0 {
-			r.Q850 = o.Q850
-		}
-		n.byStatus[status] = r
+		n.byStatus[status] = Override{SIPStatus: o.SIPStatus, Q850: o.Q850}.apply(r)
 	}
 	return n
 }
