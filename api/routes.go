@@ -6,14 +6,13 @@ import "github.com/xnum/xnum/routing"
 // Go 1.22 method+path patterns (see docs/API.md).
 func (s *Server) routes() {
 	// SPEC §5 AXB management API.
-	axb := func(mutating bool) appCheck { return appCheck{mode: routing.ModeAXB, mutating: mutating} }
-	s.mux.Handle("POST "+axbPath, s.rest(axb(true), false, s.axbBind))
-	s.mux.Handle("PUT "+axbPath, s.rest(axb(true), false, s.axbModify))
-	s.mux.Handle("GET "+axbPath, s.rest(axb(false), true, s.axbQuery))
-	s.mux.Handle("DELETE "+axbPath, s.rest(axb(true), true, s.axbUnbind))
+	mode := func(m routing.Mode, mutating bool) appCheck { return appCheck{mode: m, mutating: mutating} }
+	s.mux.Handle("POST "+axbPath, s.rest(mode(routing.ModeAXB, true), false, s.axbBind))
+	s.mux.Handle("PUT "+axbPath, s.rest(mode(routing.ModeAXB, true), false, s.axbModify))
+	s.mux.Handle("GET "+axbPath, s.rest(mode(routing.ModeAXB, false), true, s.axbQuery))
+	s.mux.Handle("DELETE "+axbPath, s.rest(mode(routing.ModeAXB, true), true, s.axbUnbind))
 
 	// SPEC §5 AX, AXE and AXYB management APIs.
-	mode := func(m routing.Mode, mutating bool) appCheck { return appCheck{mode: m, mutating: mutating} }
 	s.mux.Handle("POST "+axPath, s.rest(mode(routing.ModeAX, true), false, s.axBind))
 	s.mux.Handle("PUT "+axPath, s.rest(mode(routing.ModeAX, true), false, s.axModify))
 	s.mux.Handle("GET "+axPath, s.rest(mode(routing.ModeAX, false), true, s.axQuery))
