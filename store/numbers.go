@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/xnum/xnum/routing"
@@ -72,12 +73,8 @@ func (s *Store) ListNumbers(appKey string) ([]routing.XNumber, error) {
 // in one batch.
 func (s *Store) RemoveNumber(appKey string, n routing.Number) error {
 	return s.update(func(t *tx) error {
-		xn, ok, err := loadX(t.b, n)
-		if err != nil {
+		if _, err := t.appNumber(appKey, n); err != nil {
 			return err
-		}
-		if !ok || xn.AppKey != appKey {
-			return ErrNumberNotFound
 		}
 		t.invalidate = true
 		return t.removeX(appKey, n)
@@ -88,12 +85,9 @@ func (s *Store) RemoveNumber(appKey string, n routing.Number) error {
 // 8055 (SPEC §3) and is never picked for a new binding; its bindings stay.
 func (s *Store) SetSuspended(appKey string, n routing.Number, suspended bool) error {
 	return s.update(func(t *tx) error {
-		xn, ok, err := loadX(t.b, n)
+		xn, err := t.appNumber(appKey, n)
 		if err != nil {
 			return err
-		}
-		if !ok || xn.AppKey != appKey {
-			return ErrNumberNotFound
 		}
 		xn.Suspended = suspended
 		t.invalidate = true
@@ -150,6 +144,16 @@ func (s *Store) XNumber(n routing.Number) (routing.XNumber, routing.App, bool, e
 		return routing.XNumber{}, routing.App{}, false, err
 	}
 	return e.x, cloneApp(e.app), true, nil
+}
+
+// appNumber is ownX for the admin API, where a number that is not the
+// app's is ErrNumberNotFound.
+func (t *tx) appNumber(appKey string, n routing.Number) (routing.XNumber, error) {
+	xn, err := t.ownX(appKey, n)
+	if errors.Is(err, ErrXNotInApp) {
+		err = ErrNumberNotFound
+	}
+	return xn, err
 }
 
 // appExists is nil when the app is stored and ErrAppNotFound when not.
