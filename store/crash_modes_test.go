@@ -1,13 +1,7 @@
 package store
 
 import (
-	"bufio"
-	"fmt"
-	"io"
-	"log/slog"
 	"os"
-	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
@@ -37,15 +31,9 @@ func TestHelperProcessModes(t *testing.T) {
 	if dir == "" {
 		t.Skip("child process of TestCrashModesKeepAcknowledged")
 	}
-	s, err := Open(dir, Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		fmt.Printf("err open: %v\n", err)
-		os.Exit(1)
-	}
 	yb := map[int]string{}
-	for i := range modesMaxOps {
+	crashChild(dir, modesMaxOps, true, func(s *Store, i int) (ack string, err error) {
 		c := i / modesCycle
-		var ack string
 		switch i % modesCycle {
 		case 0:
 			var b routing.AXBinding
@@ -78,14 +66,8 @@ func TestHelperProcessModes(t *testing.T) {
 				err = s.UnbindAXYB("y", yb[c-1])
 			}
 		}
-		if err != nil {
-			fmt.Printf("err %d: %v\n", i, err)
-			os.Exit(1)
-		}
-		fmt.Printf("ack %d %s\n", i, ack)
-	}
-	_, _ = io.Copy(io.Discard, os.Stdin) // wait for the kill
-	os.Exit(0)
+		return ack, err
+	})
 }
 
 func TestCrashModesKeepAcknowledged(t *testing.T) {
@@ -101,52 +83,8 @@ func TestCrashModesKeepAcknowledged(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcessModes$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crashModesEnv+"="+dir)
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe() // held open: the child waits on it
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stdin.Close()
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	const killAfter = 101 // mid-cycle
-	acks := map[int]string{}
-	last, killed := -1, false
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "err ") {
-			t.Errorf("child: %s", line)
-			continue
-		}
-		var i int
-		var id string
-		if n, _ := fmt.Sscanf(line, "ack %d %s", &i, &id); n < 1 {
-			continue
-		}
-		if i != last+1 {
-			t.Fatalf("ack %d after %d", i, last)
-		}
-		acks[i], last = id, i
-		if !killed && len(acks) >= killAfter {
-			if err := cmd.Process.Kill(); err != nil {
-				t.Fatal(err)
-			}
-			killed = true
-		}
-	}
-	_ = cmd.Wait()
-	if !killed {
-		t.Fatalf("child ended after %d acks without being killed", len(acks))
-	}
-	t.Logf("killed after %d acknowledged operations", last+1)
+	acks, last := crashRun(t, "TestHelperProcessModes", crashModesEnv, dir, killAfter)
 
 	s, _ = openDir(t, dir, Options{})
 	mustCheck(t, s)

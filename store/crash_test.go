@@ -1,14 +1,8 @@
 package store
 
 import (
-	"bufio"
-	"fmt"
-	"io"
-	"log/slog"
 	"os"
-	"os/exec"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/xnum/xnum/cdr"
@@ -43,17 +37,11 @@ func TestHelperProcess(t *testing.T) {
 	if dir == "" {
 		t.Skip("child process of TestCrashKeepsAcknowledged")
 	}
-	s, err := Open(dir, Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		fmt.Printf("err open: %v\n", err)
-		os.Exit(1)
-	}
 	p := map[int]string{}
 	q := map[int]string{}
 	// Bounded so that a parent that never kills cannot leave it running.
-	for i := 0; i < 200000; i++ {
+	crashChild(dir, 200000, false, func(s *Store, i int) (ack string, err error) {
 		c := i / crashCycle
-		var ack string
 		switch i % crashCycle {
 		case 0:
 			a, b := crashPair(c, false)
@@ -79,15 +67,8 @@ func TestHelperProcess(t *testing.T) {
 				err = s.UnbindAXB("a", q[c-1])
 			}
 		}
-		if err != nil {
-			fmt.Printf("err %d: %v\n", i, err)
-			os.Exit(1)
-		}
-		// Printed only after the call returned: this line is the client's
-		// acknowledgement.
-		fmt.Printf("ack %d %s\n", i, ack)
-	}
-	os.Exit(0)
+		return ack, err
+	})
 }
 
 func TestCrashKeepsAcknowledged(t *testing.T) {
@@ -108,51 +89,9 @@ func TestCrashKeepsAcknowledged(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crashEnv+"="+dir)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// Kill mid-cycle, after some acknowledgements; whatever the child printed
-	// before dying is acknowledged too, so read to the end.
+	// Kill mid-cycle, after some acknowledgements.
 	const killAfter = 137
-	acks := map[int]string{}
-	last := -1
-	killed := false
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "err ") {
-			t.Errorf("child: %s", line)
-			continue
-		}
-		var i int
-		var id string
-		if n, _ := fmt.Sscanf(line, "ack %d %s", &i, &id); n < 1 {
-			continue // the test framework's own output
-		}
-		if i != last+1 {
-			t.Fatalf("ack %d after %d", i, last)
-		}
-		acks[i], last = id, i
-		if !killed && len(acks) >= killAfter {
-			if err := cmd.Process.Kill(); err != nil {
-				t.Fatal(err)
-			}
-			killed = true
-		}
-	}
-	_, _ = io.Copy(io.Discard, out)
-	_ = cmd.Wait()
-	if !killed {
-		t.Fatalf("child ended after %d acks without being killed", len(acks))
-	}
-	t.Logf("killed after %d acknowledged operations", last+1)
+	acks, last := crashRun(t, "TestHelperProcess", crashEnv, dir, killAfter)
 
 	s, _ = openDir(t, dir, Options{})
 	mustCheck(t, s)
