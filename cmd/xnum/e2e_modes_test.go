@@ -114,7 +114,11 @@ func (m *modeEnv) freeze(app string, on bool) {
 func (m *modeEnv) manage(method, path, app string, body map[string]any) map[string]any {
 	m.t.Helper()
 	var resp map[string]any
-	status, raw := m.doJSON(method, path, akskHeaders(app, app+"-secret", time.Now()), body, &resp)
+	var b any // a nil map would be sent as "null"
+	if body != nil {
+		b = body
+	}
+	status, raw := m.doJSON(method, path, akskHeaders(app, app+"-secret", time.Now()), b, &resp)
 	if status != 200 || resp["resultcode"] != "0" {
 		m.t.Fatalf("%s %s %v: HTTP %d %s", method, path, body, status, raw)
 	}
@@ -130,8 +134,8 @@ type modeCDR struct {
 
 // nextCDR waits for one more CDR of bindNum x than seen so far and returns
 // it (the newest).
-func (m *modeEnv) nextCDR(x string) modeCDR {
-	m.t.Helper()
+func (m *modeEnv) nextCDR(t *testing.T, x string) modeCDR {
+	t.Helper()
 	m.seen[x]++
 	n := m.seen[x]
 	q := url.Values{"bindNum": {x}, "pageSize": {"1000"}}
@@ -146,12 +150,12 @@ func (m *modeEnv) nextCDR(x string) modeCDR {
 		m.admin("GET", "/admin/v1/cdrs?"+q.Encode(), nil, &resp)
 		if resp.Total >= n && len(resp.CDRs) > 0 {
 			if resp.Total > n {
-				m.t.Fatalf("CDRs of %s: %d, want %d (one per call): %+v", x, resp.Total, n, resp.CDRs)
+				t.Fatalf("CDRs of %s: %d, want %d (one per call): %+v", x, resp.Total, n, resp.CDRs)
 			}
 			return resp.CDRs[0]
 		}
 		if time.Now().After(deadline) {
-			m.t.Fatalf("CDR %d of %s not there after 15s", n, x)
+			t.Fatalf("CDR %d of %s not there after 15s", n, x)
 		}
 		<-tick.C
 	}
@@ -210,14 +214,14 @@ type rtpSink struct {
 	from string // xnum's address: the only allowed source
 }
 
-func (m *modeEnv) newSink() *rtpSink {
-	m.t.Helper()
+func (m *modeEnv) newSink(t *testing.T) *rtpSink {
+	t.Helper()
 	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.ParseIP(m.net.ip(hostCaller + mediaShift))})
 	if err != nil {
-		m.t.Fatal(err)
+		t.Fatal(err)
 	}
-	m.t.Cleanup(func() { c.Close() })
-	return &rtpSink{t: m.t, conn: c, from: m.net.ip(hostXnum)}
+	t.Cleanup(func() { c.Close() })
+	return &rtpSink{t: t, conn: c, from: m.net.ip(hostXnum)}
 }
 
 // use points the caller's SDP at the sink.
@@ -351,7 +355,7 @@ func (m *modeEnv) callSpec(caller party, dialled string, mutate func(*scn)) call
 // leg, checks A heard prompt ("" for none checked) and returns the CDR.
 func (m *modeEnv) refused(t *testing.T, caller party, dialled string, status, cause int, prompt string) modeCDR {
 	t.Helper()
-	sink := m.newSink()
+	sink := m.newSink(t)
 	res := m.call(t, m.callSpec(caller, dialled, func(s *scn) {
 		sink.use(s)
 		s.Expect, s.Reason = status, q850(cause)
@@ -360,7 +364,7 @@ func (m *modeEnv) refused(t *testing.T, caller party, dialled string, status, ca
 	if prompt != "" {
 		sink.expectPrompts(m, prompt)
 	}
-	return m.nextCDR(dialled)
+	return m.nextCDR(t, dialled)
 }
 
 // connected makes a call that reaches the callee trunk as callee, shown
@@ -374,7 +378,7 @@ func (m *modeEnv) connected(t *testing.T, caller party, dialled string, callee p
 	})
 	res.checkBLeg(t, callee.Number, display)
 	res.checkNoLeaks(t)
-	return m.nextCDR(dialled)
+	return m.nextCDR(t, dialled)
 }
 
 // frozenAndSuspended: SPEC §3 order of checks, step 1, for any mode: a

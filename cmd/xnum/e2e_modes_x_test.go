@@ -186,7 +186,7 @@ func TestE2EModeX(t *testing.T) {
 		callee.Number, xConnect)) // another X than the one called
 
 	t.Run("connect: the callee of the answer, shown X, A hears ringback while asked", func(t *testing.T) {
-		sink := m.newSink()
+		sink := m.newSink(t)
 		res := m.call(t, callSpec{
 			Caller: caller, RURI: sipURI(xConnect, m.sipAddr), Scenario: "uac_mode.xml",
 			Mutate: func(s *scn) { sink.use(s); s.Expect, s.HangupBy = 200, "caller" },
@@ -196,7 +196,7 @@ func TestE2EModeX(t *testing.T) {
 		res.checkBLeg(t, callee.Number, xConnect)
 		res.checkNoLeaks(t)
 		sink.expectAudio()
-		checkModeCDR(t, m.nextCDR(xConnect), modeWant{Dir: 1, Service: "004", App: app, Caller: caller.Number,
+		checkModeCDR(t, m.nextCDR(t, xConnect), modeWant{Dir: 1, Service: "004", App: app, Caller: caller.Number,
 			Dialled: xConnect, Display: xConnect, Dst: callee.Number, Answered: true})
 	})
 	t.Run("close: 480 / 8017", func(t *testing.T) {
@@ -250,7 +250,7 @@ func TestE2EModeXCancel(t *testing.T) {
 		<-r.Context().Done()
 		w.WriteHeader(http.StatusGatewayTimeout)
 	}
-	sink := m.newSink()
+	sink := m.newSink(t)
 	run := m.startCall(t, callSpec{Caller: caller, RURI: sipURI(x, m.sipAddr), Scenario: "uac_mode.xml", Sync: true,
 		Mutate: func(s *scn) { sink.use(s); s.Cancel, s.CancelSync = true, true }})
 	req := hook.next(t)
@@ -269,6 +269,6 @@ func TestE2EModeXCancel(t *testing.T) {
 	}
 	res := run.wait(t)
 	res.checkFinal(t, 487, 0)
-	checkModeCDR(t, m.nextCDR(x), modeWant{Cause: 8009, Status: 487, Dir: 1, Service: "004", App: app,
+	checkModeCDR(t, m.nextCDR(t, x), modeWant{Cause: 8009, Status: 487, Dir: 1, Service: "004", App: app,
 		Caller: caller.Number, Dialled: x})
 }
