@@ -132,15 +132,7 @@ func TestConcurrentAX(t *testing.T) {
 		_, err := s.BindAX(AXBindRequest{AppKey: "ax", A: num(1)})
 		return err
 	})
-	won := 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			won++
-		case !errors.Is(err, ErrATooManyX):
-			t.Fatalf("unexpected %v", err)
-		}
-	}
+	won := wins(t, errs, ErrATooManyX)
 	if won != MaxXPerA {
 		t.Fatalf("%d binds of one A won, want %d", won, MaxXPerA)
 	}
@@ -149,15 +141,7 @@ func TestConcurrentAX(t *testing.T) {
 		_, err := s.BindAX(AXBindRequest{AppKey: "ax", XChoice: XChoice{X: xnum(60)}, A: num(100 + i)})
 		return err
 	})
-	won = 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			won++
-		case !errors.Is(err, ErrXHasA):
-			t.Fatalf("unexpected %v", err)
-		}
-	}
+	won = wins(t, errs, ErrXHasA)
 	if won != 1 {
 		t.Fatalf("%d binds on one X won", won)
 	}

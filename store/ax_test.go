@@ -8,15 +8,6 @@ import (
 	"github.com/xnum/xnum/routing"
 )
 
-func mustBindAX(t testing.TB, s *Store, r AXBindRequest) routing.AXBinding {
-	t.Helper()
-	b, err := s.BindAX(r)
-	if err != nil {
-		t.Fatalf("BindAX %s: %v", r.A.Masked(), err)
-	}
-	return b
-}
-
 // axRoutes asserts what AXBinding answers for x: the live binding wantID, or
 // none ("").
 func axRoutes(t testing.TB, s *Store, x routing.Number, now time.Time, wantID string) {

@@ -164,15 +164,7 @@ func TestConcurrentAXE(t *testing.T) {
 		_, err := s.BindAXE(AXEBindRequest{AppKey: "e1", A: num(i)})
 		return err
 	})
-	won := 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			won++
-		case !errors.Is(err, ErrNoFreeExtension):
-			t.Fatalf("unexpected %v", err)
-		}
-	}
+	won := wins(t, errs, ErrNoFreeExtension)
 	if won != 10 {
 		t.Fatalf("%d binds won ten extensions", won)
 	}
@@ -182,15 +174,7 @@ func TestConcurrentAXE(t *testing.T) {
 		_, err := s.BindAXE(AXEBindRequest{AppKey: "e3", A: num(i), Ext: "123"})
 		return err
 	})
-	won = 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			won++
-		case !errors.Is(err, ErrExtensionTaken):
-			t.Fatalf("unexpected %v", err)
-		}
-	}
+	won = wins(t, errs, ErrExtensionTaken)
 	if won != 1 {
 		t.Fatalf("%d binds won one extension", won)
 	}

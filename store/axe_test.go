@@ -8,15 +8,6 @@ import (
 	"github.com/xnum/xnum/routing"
 )
 
-func mustBindAXE(t testing.TB, s *Store, r AXEBindRequest) routing.AXEBinding {
-	t.Helper()
-	b, err := s.BindAXE(r)
-	if err != nil {
-		t.Fatalf("BindAXE %s: %v", r.A.Masked(), err)
-	}
-	return b
-}
-
 // SPEC §3, §5: extension per app length, unique per X, assigned when absent
 // (1020167 when none is free); callbackNum xor callbackTone.
 func TestBindAXERules(t *testing.T) {

@@ -8,15 +8,6 @@ import (
 	"github.com/xnum/xnum/routing"
 )
 
-func mustBindAXYB(t testing.TB, s *Store, r AXYBBindRequest) routing.AXYBBinding {
-	t.Helper()
-	b, err := s.BindAXYB(r)
-	if err != nil {
-		t.Fatalf("BindAXYB %s: %v", r.A.Masked(), err)
-	}
-	return b
-}
-
 func mustAllocate(t testing.TB, s *Store, id string, b routing.Number, now time.Time) routing.YRelation {
 	t.Helper()
 	r, err := s.AllocateY(id, b, now)

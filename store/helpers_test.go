@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -58,14 +59,7 @@ func xnum(i int) routing.Number { return routing.Number(fmt.Sprintf("+86170%08d"
 // seedApp creates an AXB app with the X numbers xs in area "0755".
 func seedApp(t testing.TB, s *Store, key string, xs ...routing.Number) {
 	t.Helper()
-	if err := s.CreateApp(routing.App{Key: key, Secret: "s", Mode: routing.ModeAXB}); err != nil {
-		t.Fatalf("CreateApp %s: %v", key, err)
-	}
-	if len(xs) > 0 {
-		if err := s.AddNumbers(key, xs, "0755"); err != nil {
-			t.Fatalf("AddNumbers %s: %v", key, err)
-		}
-	}
+	seedModeApp(t, s, key, routing.ModeAXB, 0, "0755", xs...)
 }
 
 func mustBind(t testing.TB, s *Store, r BindRequest) routing.Binding {
@@ -97,4 +91,95 @@ func routes(t testing.TB, s *Store, x, n routing.Number, wantID string) {
 	case wantID != "" && (!ok || b.ID != wantID):
 		t.Fatalf("BindingByParty(%s, %s) = %q ok=%v, want %s", x.Masked(), n.Masked(), b.ID, ok, wantID)
 	}
+}
+
+// seedModeApp creates an app of mode (AXE apps with extension length
+// extLen) owning xs in area.
+func seedModeApp(t testing.TB, s *Store, key string, mode routing.Mode, extLen int, area string, xs ...routing.Number) {
+	t.Helper()
+	if err := s.CreateApp(routing.App{Key: key, Secret: "s", Mode: mode, ExtLen: extLen}); err != nil {
+		t.Fatalf("CreateApp %s: %v", key, err)
+	}
+	if len(xs) > 0 {
+		if err := s.AddNumbers(key, xs, area); err != nil {
+			t.Fatalf("AddNumbers %s: %v", key, err)
+		}
+	}
+}
+
+// xs returns the X numbers xnum(from) … xnum(to).
+func xrange(from, to int) []routing.Number {
+	var out []routing.Number
+	for i := from; i <= to; i++ {
+		out = append(out, xnum(i))
+	}
+	return out
+}
+
+// race runs n calls of fn at once (released together by a closed channel)
+// and returns each one's error, in call order.
+func race(n int, fn func(i int) error) []error {
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			errs[i] = fn(i)
+		})
+	}
+	close(start)
+	wg.Wait()
+	return errs
+}
+
+// wantErr fails unless err matches want (nil for success).
+func wantErr(t testing.TB, what string, err, want error) {
+	t.Helper()
+	if want == nil && err != nil || want != nil && !errors.Is(err, want) {
+		t.Fatalf("%s: err = %v, want %v", what, err, want)
+	}
+}
+
+func mustBindAX(t testing.TB, s *Store, r AXBindRequest) routing.AXBinding {
+	t.Helper()
+	b, err := s.BindAX(r)
+	if err != nil {
+		t.Fatalf("BindAX %s: %v", r.A.Masked(), err)
+	}
+	return b
+}
+
+func mustBindAXE(t testing.TB, s *Store, r AXEBindRequest) routing.AXEBinding {
+	t.Helper()
+	b, err := s.BindAXE(r)
+	if err != nil {
+		t.Fatalf("BindAXE %s: %v", r.A.Masked(), err)
+	}
+	return b
+}
+
+func mustBindAXYB(t testing.TB, s *Store, r AXYBBindRequest) routing.AXYBBinding {
+	t.Helper()
+	b, err := s.BindAXYB(r)
+	if err != nil {
+		t.Fatalf("BindAXYB %s: %v", r.A.Masked(), err)
+	}
+	return b
+}
+
+// wins counts the calls of a race that succeeded; every other one must
+// have failed with lost.
+func wins(t testing.TB, errs []error, lost error) int {
+	t.Helper()
+	won := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, lost):
+			t.Fatalf("unexpected %v", err)
+		}
+	}
+	return won
 }

@@ -12,17 +12,11 @@ import (
 // channel) and returns each one's result, in request order.
 func raceBinds(s *Store, reqs []BindRequest) ([]routing.Binding, []error) {
 	out := make([]routing.Binding, len(reqs))
-	errs := make([]error, len(reqs))
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i, r := range reqs {
-		wg.Go(func() {
-			<-start
-			out[i], errs[i] = s.BindAXB(r)
-		})
-	}
-	close(start)
-	wg.Wait()
+	errs := race(len(reqs), func(i int) error {
+		var err error
+		out[i], err = s.BindAXB(reqs[i])
+		return err
+	})
 	return out, errs
 }
 
@@ -194,17 +188,10 @@ func TestConcurrentModify(t *testing.T) {
 	for i := range 10 {
 		ids = append(ids, mustBind(t, s, BindRequest{AppKey: "a", A: num(2 * i), B: num(2*i + 1)}).ID)
 	}
-	errs := make([]error, len(ids))
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i, id := range ids {
-		wg.Go(func() {
-			<-start
-			_, errs[i] = s.ModifyAXB("a", id, func(b *routing.Binding) error { b.B = num(999); return nil })
-		})
-	}
-	close(start)
-	wg.Wait()
+	errs := race(len(ids), func(i int) error {
+		_, err := s.ModifyAXB("a", ids[i], func(b *routing.Binding) error { b.B = num(999); return nil })
+		return err
+	})
 	ok := 0
 	for i, err := range errs {
 		switch {
