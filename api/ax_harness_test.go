@@ -83,6 +83,21 @@ func expectField(t *testing.T, a answer, field string) {
 	}
 }
 
+// fieldCase is one bad request body and the field its 1010002 names.
+type fieldCase struct {
+	field string
+	body  any
+}
+
+// expectFields POSTs each body to path as c and expects a 1010002 naming
+// its field.
+func (e *env) expectFields(c cred, path string, cases []fieldCase) {
+	e.t.Helper()
+	for _, fc := range cases {
+		expectField(e.t, e.at(c, http.MethodPost, path, nil, fc.body), fc.field)
+	}
+}
+
 // str returns a string field of an answer.
 func (a answer) str(k string) string {
 	s, _ := a.m[k].(string)

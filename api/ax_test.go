@@ -13,13 +13,8 @@ import (
 // axBind binds origNum for c and returns subscriptionId and privateNum.
 func (e *env) axBind(c cred, body map[string]any) (id, x string) {
 	e.t.Helper()
-	a := e.at(c, http.MethodPost, axPath, nil, body)
-	expect(e.t, a, "0", http.StatusOK)
-	id, x = a.str("subscriptionId"), a.str("privateNum")
-	if id == "" || x == "" || a.str("origNum") == "" {
-		e.t.Fatalf("AX bind answer lacks subscriptionId/privateNum/origNum: %s", a.raw)
-	}
-	return id, x
+	f := e.bindAt(c, axPath, "AX bind", body, "subscriptionId", "privateNum", "origNum")
+	return f[0], f[1]
 }
 
 func TestAXBindQueryModifyUnbind(t *testing.T) {
@@ -202,10 +197,7 @@ func takeTempCallee(t *testing.T, e *env, x, id, want string) {
 func TestAXInvalidFields1010002(t *testing.T) {
 	e := newModesEnv(t, envOpts{})
 	base := map[string]any{"origNum": numA, "privateNum": ax1X[0]}
-	for _, c := range []struct {
-		field string
-		body  any
-	}{
+	e.expectFields(axA, axPath, []fieldCase{
 		{"origNum", with(base, "origNum", nil)},
 		{"origNum", with(base, "origNum", "12345")},
 		{"origNum", with(base, "origNum", ax1X[1])},
@@ -224,9 +216,7 @@ func TestAXInvalidFields1010002(t *testing.T) {
 		{"preVoice.calleeHintTone", with(base, "preVoice", map[string]any{"calleeHintTone": "nosuch"})},
 		{"userData", with(base, "userData", strings.Repeat("u", 257))},
 		{"body", "[1]"},
-	} {
-		expectField(t, e.at(axA, http.MethodPost, axPath, nil, c.body), c.field)
-	}
+	})
 	// Recording for an app without it.
 	expect(t, e.at(axB, http.MethodPost, axPath, nil, map[string]any{"origNum": numA, "recordFlag": true}),
 		"1012012", http.StatusForbidden)

@@ -211,15 +211,7 @@ func TestRecordingDisabled1012012(t *testing.T) {
 func TestBindInvalidFields1010002(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	base := func(kv ...any) map[string]any {
-		m := map[string]any{"callerNum": numA, "calleeNum": numB, "relationNum": x1}
-		for i := 0; i+1 < len(kv); i += 2 {
-			if kv[i+1] == nil {
-				delete(m, kv[i].(string))
-			} else {
-				m[kv[i].(string)] = kv[i+1]
-			}
-		}
-		return m
+		return with(map[string]any{"callerNum": numA, "calleeNum": numB, "relationNum": x1}, kv...)
 	}
 	cases := []struct {
 		field string

@@ -17,13 +17,8 @@ func party(i int) string { return fmt.Sprintf("+86139%08d", i) }
 // axeBind binds for c and returns subscriptionId, virtualNum, extendNum.
 func (e *env) axeBind(c cred, body map[string]any) (id, x, ext string) {
 	e.t.Helper()
-	a := e.at(c, http.MethodPost, axePath, nil, body)
-	expect(e.t, a, "0", http.StatusOK)
-	id, x, ext = a.str("subscriptionId"), a.str("virtualNum"), a.str("extendNum")
-	if id == "" || x == "" || ext == "" {
-		e.t.Fatalf("AXE bind answer lacks subscriptionId/virtualNum/extendNum: %s", a.raw)
-	}
-	return id, x, ext
+	f := e.bindAt(c, axePath, "AXE bind", body, "subscriptionId", "virtualNum", "extendNum")
+	return f[0], f[1], f[2]
 }
 
 func TestAXEBindQueryModifyUnbind(t *testing.T) {
@@ -151,10 +146,7 @@ func TestAXEXChoice(t *testing.T) {
 func TestAXEInvalidFields1010002(t *testing.T) {
 	e := newModesEnv(t, envOpts{})
 	base := map[string]any{"bindNum": numA, "virtualNum": axeX[0]}
-	for _, c := range []struct {
-		field string
-		body  any
-	}{
+	e.expectFields(axeA, axePath, []fieldCase{
 		{"bindNum", with(base, "bindNum", nil)},
 		{"bindNum", with(base, "bindNum", "123")},
 		{"bindNum", with(base, "bindNum", axeX[1])},
@@ -178,9 +170,7 @@ func TestAXEInvalidFields1010002(t *testing.T) {
 		{"recordHintTone", with(base, "recordHintTone", "nosuch")},
 		{"userData", with(base, "userData", "a\tb")},
 		{"areaCode", with(base, "virtualNum", nil, "areaCode", "x")},
-	} {
-		expectField(t, e.at(axeA, http.MethodPost, axePath, nil, c.body), c.field)
-	}
+	})
 	expect(t, e.at(axeA, http.MethodPost, axePath, nil, with(base, "recordFlag", true)), "1012012", http.StatusForbidden)
 	for _, q := range []url.Values{{}, {"virtualNum": {axeX[0]}}, {"extendNum": {"123"}}} {
 		expectField(t, e.at(axeA, http.MethodGet, axePath, q, nil), "subscriptionId or virtualNum and extendNum")

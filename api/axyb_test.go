@@ -16,13 +16,8 @@ import (
 // axybBind binds for c and returns subscriptionId and relationNumber.
 func (e *env) axybBind(c cred, body map[string]any) (id, x string) {
 	e.t.Helper()
-	a := e.at(c, http.MethodPost, axybPath, nil, body)
-	expect(e.t, a, "0", http.StatusOK)
-	id, x = a.str("subscriptionId"), a.str("relationNumber")
-	if id == "" || x == "" {
-		e.t.Fatalf("AXYB bind answer lacks subscriptionId/relationNumber: %s", a.raw)
-	}
-	return id, x
+	f := e.bindAt(c, axybPath, "AXYB bind", body, "subscriptionId", "relationNumber")
+	return f[0], f[1]
 }
 
 // allocate makes the B–Y relation a call of b to the binding's X makes.
@@ -163,10 +158,7 @@ func TestAXYBXRules(t *testing.T) {
 func TestAXYBInvalidFields1010002(t *testing.T) {
 	e := newModesEnv(t, envOpts{})
 	base := map[string]any{"origNum": numA, "privateNum": axybX[0]}
-	for _, c := range []struct {
-		field string
-		body  any
-	}{
+	e.expectFields(ybA, axybPath, []fieldCase{
 		{"origNum", with(base, "origNum", nil)},
 		{"origNum", with(base, "origNum", axybX[1])},
 		{"origNum", with(base, "origNum", "+1555123")},
@@ -179,9 +171,7 @@ func TestAXYBInvalidFields1010002(t *testing.T) {
 		{"lastMinVoice", with(base, "lastMinVoice", "nosuch")},
 		{"userData", with(base, "userData", 5)},
 		{"areaMatchMode", with(base, "areaMatchMode", "2")},
-	} {
-		expectField(t, e.at(ybA, http.MethodPost, axybPath, nil, c.body), c.field)
-	}
+	})
 	expect(t, e.at(ybA, http.MethodPost, axybPath, nil, with(base, "recordFlag", true)), "1012012", http.StatusForbidden)
 	expectField(t, e.at(ybA, http.MethodGet, axybPath, url.Values{}, nil), "subscriptionId or relationNum")
 	expectField(t, e.at(ybA, http.MethodGet, axybPath, url.Values{"relationNum": {"bad"}}, nil), "relationNum")

@@ -294,7 +294,7 @@ func (e *env) send(method, path string, q url.Values, body any, hdr func(*http.R
 // call sends a signed AXB request as c.
 func (e *env) call(c cred, method string, q url.Values, body any) answer {
 	e.t.Helper()
-	return e.request(method, axbPath, q, body, func(r *http.Request) { c.sign(r, e.clock.Now()) })
+	return e.at(c, method, axbPath, q, body)
 }
 
 // admin sends an admin request with the right token.
@@ -323,14 +323,23 @@ func expect(t *testing.T, a answer, code string, status int) {
 // bind binds A–X–B for c and returns the subscriptionId.
 func (e *env) bind(c cred, body map[string]any) (id, x string) {
 	e.t.Helper()
-	a := e.call(c, http.MethodPost, nil, body)
+	f := e.bindAt(c, axbPath, "bind", body, "subscriptionId", "relationNum")
+	return f[0], f[1]
+}
+
+// bindAt POSTs a bind of any mode for c to path, expects success and
+// returns the answer's string fields, failing (as what) when one is empty.
+func (e *env) bindAt(c cred, path, what string, body map[string]any, fields ...string) []string {
+	e.t.Helper()
+	a := e.at(c, http.MethodPost, path, nil, body)
 	expect(e.t, a, "0", http.StatusOK)
-	id, _ = a.m["subscriptionId"].(string)
-	x, _ = a.m["relationNum"].(string)
-	if id == "" || x == "" {
-		e.t.Fatalf("bind answer lacks subscriptionId/relationNum: %s", a.raw)
+	out := make([]string, len(fields))
+	for i, k := range fields {
+		if out[i] = a.str(k); out[i] == "" {
+			e.t.Fatalf("%s answer lacks %s: %s", what, strings.Join(fields, "/"), a.raw)
+		}
 	}
-	return id, x
+	return out
 }
 
 // total queries relationNum x as c and returns totalCount.
