@@ -41,44 +41,35 @@ func axeFake() *modeFake {
 // extension; a bound A is called back.
 func TestDecideAXE(t *testing.T) {
 	tests := []struct {
-		name    string
-		caller  Number
-		kind    Kind
-		dialled Number
-		setup   func(*modeFake)
-		want    want
+		modeCase
 		collect bool
 	}{
-		{"stranger: collect", numC, KindMobile, xE1, nil, want{code: 8033, status: 403}, true},
-		{"landline stranger: collect", numL4, KindFixed, xE1, nil, want{code: 8033, status: 403}, true},
-		{"A of an expired binding: collect", numC, KindMobile, xE1, nil, want{code: 8033, status: 403}, true},
-		{"A: last caller", numA, KindMobile, xE1, nil, want{connect: true, callee: numD, display: xE1, dir: 1, sub: "e11"}, false},
-		{"A: record expired, callbackTone", numA, KindMobile, xE1, func(f *modeFake) {
+		{modeCase{"stranger: collect", numC, KindMobile, xE1, nil, want{code: 8033, status: 403}}, true},
+		{modeCase{"landline stranger: collect", numL4, KindFixed, xE1, nil, want{code: 8033, status: 403}}, true},
+		{modeCase{"A of an expired binding: collect", numC, KindMobile, xE1, nil, want{code: 8033, status: 403}}, true},
+		{modeCase{"A: last caller", numA, KindMobile, xE1, nil, want{connect: true, callee: numD, display: xE1, dir: 1, sub: "e11"}}, false},
+		{modeCase{"A: record expired, callbackTone", numA, KindMobile, xE1, func(f *modeFake) {
 			cb := f.callbacks["e11"]
 			cb.Expires = tnow
 			f.callbacks["e11"] = cb
-		}, want{code: 8019, status: 403, sub: "e11", prompt: "tone_a"}, false},
-		{"A: no record, callbackNum", numB, KindMobile, xE1, nil, want{connect: true, callee: numE, display: xE1, dir: 1, sub: "e22"}, false},
-		{"A: no record, nothing set", numA, KindMobile, xE1, func(f *modeFake) {
+		}, want{code: 8019, status: 403, sub: "e11", prompt: "tone_a"}}, false},
+		{modeCase{"A: no record, callbackNum", numB, KindMobile, xE1, nil, want{connect: true, callee: numE, display: xE1, dir: 1, sub: "e22"}}, false},
+		{modeCase{"A: no record, nothing set", numA, KindMobile, xE1, func(f *modeFake) {
 			delete(f.callbacks, "e11")
 			f.axe[0].CallbackTone = ""
-		}, want{code: 8019, status: 403, sub: "e11", prompt: PromptNoBinding}, false},
-		{"bound landline A calls", numL1, KindFixed, xE1, nil, want{code: 8023, status: 403, sub: "e33", prompt: PromptFixedCaller}, false},
-		{"X without any binding", numC, KindMobile, xE2, nil, want{code: 8025, status: 403}, false},
-		{"X with only an expired binding", numA, KindMobile, xE3, nil, want{code: 8025, status: 403}, false},
-		{"frozen app", numC, KindMobile, xEFz, nil, want{code: 7108, status: 403}, false},
-		{"suspended X", numC, KindMobile, xESu, nil, want{code: 8055, status: 403}, false},
-		{"caller is an X", xE2, KindMobile, xE1, nil, want{code: 8014, status: 482}, false},
-		{"lookup error", numC, KindMobile, xE1, func(f *modeFake) { f.modeErr = errors.New("disk") }, want{code: 7102, status: 500}, false},
+		}, want{code: 8019, status: 403, sub: "e11", prompt: PromptNoBinding}}, false},
+		{modeCase{"bound landline A calls", numL1, KindFixed, xE1, nil, want{code: 8023, status: 403, sub: "e33", prompt: PromptFixedCaller}}, false},
+		{modeCase{"X without any binding", numC, KindMobile, xE2, nil, want{code: 8025, status: 403}}, false},
+		{modeCase{"X with only an expired binding", numA, KindMobile, xE3, nil, want{code: 8025, status: 403}}, false},
+		{modeCase{"frozen app", numC, KindMobile, xEFz, nil, want{code: 7108, status: 403}}, false},
+		{modeCase{"suspended X", numC, KindMobile, xESu, nil, want{code: 8055, status: 403}}, false},
+		{modeCase{"caller is an X", xE2, KindMobile, xE1, nil, want{code: 8014, status: 482}}, false},
+		{modeCase{"lookup error", numC, KindMobile, xE1, func(f *modeFake) { f.modeErr = errors.New("disk") }, want{code: 7102, status: 500}}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := axeFake()
-			if tt.setup != nil {
-				tt.setup(f)
-			}
-			d := Decide(Call{Caller: tt.caller, CallerKind: tt.kind, Dialled: tt.dialled}, f, NewTable(nil), tnow)
-			check(t, d, tt.want)
+			d := tt.decide(t, f)
 			if d.ServiceType != "005" {
 				t.Errorf("serviceType %q", d.ServiceType)
 			}

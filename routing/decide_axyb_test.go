@@ -55,49 +55,40 @@ func axybFake() *modeFake {
 // shown X, 8032, 8030, 8031, callDirection, fixed-line A.
 func TestDecideAXYB(t *testing.T) {
 	tests := []struct {
-		name    string
-		caller  Number
-		kind    Kind
-		dialled Number
-		setup   func(*modeFake)
-		want    want
-		allocs  int
+		modeCase
+		allocs int
 	}{
-		{"B with relation reaches A shown Y", numB, KindMobile, xY1, nil, want{connect: true, callee: numA, display: yY1, sub: "y1"}, 0},
-		{"new B gets a Y", numC, KindMobile, xY1, nil, want{connect: true, callee: numA, display: yY3, sub: "y1"}, 1},
-		{"landline B gets a Y", numL4, KindFixed, xY1, nil, want{connect: true, callee: numA, display: yY3, sub: "y1"}, 1},
-		{"B whose relation expired gets a new Y", numE, KindMobile, xY1, nil, want{connect: true, callee: numA, display: yY3, sub: "y1"}, 1},
-		{"no free Y", numC, KindMobile, xY1, func(f *modeFake) { f.freeY = []Number{yY1} }, want{code: 8031, status: 500, sub: "y1"}, 0},
-		{"A reaches B through Y shown X", numA, KindMobile, yY1, nil, want{connect: true, callee: numB, display: xY1, sub: "y1"}, 0},
-		{"A dials own X", numA, KindMobile, xY1, nil, want{code: 8032, status: 403, sub: "y1", prompt: PromptNoPerm}, 0},
-		{"A dials Y without relation", numA, KindMobile, yY3, nil, want{code: 8030, status: 403}, 0},
-		{"A dials Y of an expired relation", numA, KindMobile, yY3, nil, want{code: 8030, status: 403}, 0},
-		{"stranger dials a Y", numE, KindMobile, yY1, nil, want{code: 8014, status: 403}, 0},
-		{"direction 1: B → X refused", numC, KindMobile, xY2, nil, want{code: 8016, status: 403, sub: "y2"}, 0},
-		{"direction 1: A → Y allowed", numA, KindMobile, yY2, nil, want{connect: true, callee: numB, display: xY2, sub: "y2"}, 0},
-		{"direction 2: A → Y refused", numC, KindMobile, yY1, nil, want{code: 8016, status: 403, sub: "y3"}, 0},
-		{"direction 2: B → X allowed", numB, KindMobile, xY3, nil, want{connect: true, callee: numC, display: yY1, sub: "y3"}, 0},
-		{"landline A dials own X", numL1, KindFixed, xY4, nil, want{code: 8023, status: 403, sub: "y4"}, 0},
-		{"landline A dials Y", numL1, KindFixed, yY1, nil, want{code: 8023, status: 403, sub: "y4"}, 0},
-		{"landline A dials Y without relation", numL1, KindFixed, yY3, nil, want{code: 8023, status: 403}, 0},
-		{"B reaches landline A", numB, KindMobile, xY4, nil, want{connect: true, callee: numL1, display: yY1, sub: "y4"}, 0},
-		{"expired binding", numB, KindMobile, xY5, nil, want{code: 8014, status: 403}, 0},
-		{"binding gone before allocation", numC, KindMobile, xY1, func(f *modeFake) { f.effectErr = ErrBindingGone }, want{code: 8014, status: 403, sub: "y1"}, 0},
-		{"allocation fails", numC, KindMobile, xY1, func(f *modeFake) { f.effectErr = errors.New("disk") }, want{code: 7102, status: 500, sub: "y1"}, 0},
-		{"lookup error", numB, KindMobile, xY1, func(f *modeFake) { f.modeErr = errors.New("disk") }, want{code: 7102, status: 500}, 0},
-		{"frozen app", numB, KindMobile, xYFz, nil, want{code: 7108, status: 403}, 0},
-		{"suspended X", numB, KindMobile, xYSu, nil, want{code: 8055, status: 403}, 0},
-		{"suspended Y", numA, KindMobile, yY1, func(f *modeFake) { f.xs[yY1] = XNumber{Number: yY1, AppKey: "y", Suspended: true} }, want{code: 8055, status: 403}, 0},
-		{"caller is an X", yY2, KindMobile, xY1, nil, want{code: 8014, status: 482}, 0},
+		{modeCase{"B with relation reaches A shown Y", numB, KindMobile, xY1, nil, want{connect: true, callee: numA, display: yY1, sub: "y1"}}, 0},
+		{modeCase{"new B gets a Y", numC, KindMobile, xY1, nil, want{connect: true, callee: numA, display: yY3, sub: "y1"}}, 1},
+		{modeCase{"landline B gets a Y", numL4, KindFixed, xY1, nil, want{connect: true, callee: numA, display: yY3, sub: "y1"}}, 1},
+		{modeCase{"B whose relation expired gets a new Y", numE, KindMobile, xY1, nil, want{connect: true, callee: numA, display: yY3, sub: "y1"}}, 1},
+		{modeCase{"no free Y", numC, KindMobile, xY1, func(f *modeFake) { f.freeY = []Number{yY1} }, want{code: 8031, status: 500, sub: "y1"}}, 0},
+		{modeCase{"A reaches B through Y shown X", numA, KindMobile, yY1, nil, want{connect: true, callee: numB, display: xY1, sub: "y1"}}, 0},
+		{modeCase{"A dials own X", numA, KindMobile, xY1, nil, want{code: 8032, status: 403, sub: "y1", prompt: PromptNoPerm}}, 0},
+		{modeCase{"A dials Y without relation", numA, KindMobile, yY3, nil, want{code: 8030, status: 403}}, 0},
+		{modeCase{"A dials Y of an expired relation", numA, KindMobile, yY3, nil, want{code: 8030, status: 403}}, 0},
+		{modeCase{"stranger dials a Y", numE, KindMobile, yY1, nil, want{code: 8014, status: 403}}, 0},
+		{modeCase{"direction 1: B → X refused", numC, KindMobile, xY2, nil, want{code: 8016, status: 403, sub: "y2"}}, 0},
+		{modeCase{"direction 1: A → Y allowed", numA, KindMobile, yY2, nil, want{connect: true, callee: numB, display: xY2, sub: "y2"}}, 0},
+		{modeCase{"direction 2: A → Y refused", numC, KindMobile, yY1, nil, want{code: 8016, status: 403, sub: "y3"}}, 0},
+		{modeCase{"direction 2: B → X allowed", numB, KindMobile, xY3, nil, want{connect: true, callee: numC, display: yY1, sub: "y3"}}, 0},
+		{modeCase{"landline A dials own X", numL1, KindFixed, xY4, nil, want{code: 8023, status: 403, sub: "y4"}}, 0},
+		{modeCase{"landline A dials Y", numL1, KindFixed, yY1, nil, want{code: 8023, status: 403, sub: "y4"}}, 0},
+		{modeCase{"landline A dials Y without relation", numL1, KindFixed, yY3, nil, want{code: 8023, status: 403}}, 0},
+		{modeCase{"B reaches landline A", numB, KindMobile, xY4, nil, want{connect: true, callee: numL1, display: yY1, sub: "y4"}}, 0},
+		{modeCase{"expired binding", numB, KindMobile, xY5, nil, want{code: 8014, status: 403}}, 0},
+		{modeCase{"binding gone before allocation", numC, KindMobile, xY1, func(f *modeFake) { f.effectErr = ErrBindingGone }, want{code: 8014, status: 403, sub: "y1"}}, 0},
+		{modeCase{"allocation fails", numC, KindMobile, xY1, func(f *modeFake) { f.effectErr = errors.New("disk") }, want{code: 7102, status: 500, sub: "y1"}}, 0},
+		{modeCase{"lookup error", numB, KindMobile, xY1, func(f *modeFake) { f.modeErr = errors.New("disk") }, want{code: 7102, status: 500}}, 0},
+		{modeCase{"frozen app", numB, KindMobile, xYFz, nil, want{code: 7108, status: 403}}, 0},
+		{modeCase{"suspended X", numB, KindMobile, xYSu, nil, want{code: 8055, status: 403}}, 0},
+		{modeCase{"suspended Y", numA, KindMobile, yY1, func(f *modeFake) { f.xs[yY1] = XNumber{Number: yY1, AppKey: "y", Suspended: true} }, want{code: 8055, status: 403}}, 0},
+		{modeCase{"caller is an X", yY2, KindMobile, xY1, nil, want{code: 8014, status: 482}}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := axybFake()
-			if tt.setup != nil {
-				tt.setup(f)
-			}
-			d := Decide(Call{Caller: tt.caller, CallerKind: tt.kind, Dialled: tt.dialled}, f, NewTable(nil), tnow)
-			check(t, d, tt.want)
+			d := tt.decide(t, f)
 			if d.ServiceType != "007" || f.allocs != tt.allocs {
 				t.Errorf("serviceType %q, %d allocations, want %d", d.ServiceType, f.allocs, tt.allocs)
 			}

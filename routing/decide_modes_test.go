@@ -33,6 +33,28 @@ type want struct {
 	prompt  string
 }
 
+// modeCase is one row of a mode's table test: a call of caller (of kind)
+// to dialled, after setup (when set) edits the fixture.
+type modeCase struct {
+	name    string
+	caller  Number
+	kind    Kind
+	dialled Number
+	setup   func(*modeFake)
+	want    want
+}
+
+// decide runs the row's call on f and checks the decision against want.
+func (c modeCase) decide(t *testing.T, f *modeFake) Decision {
+	t.Helper()
+	if c.setup != nil {
+		c.setup(f)
+	}
+	d := Decide(Call{Caller: c.caller, CallerKind: c.kind, Dialled: c.dialled}, f, NewTable(nil), tnow)
+	check(t, d, c.want)
+	return d
+}
+
 func check(t *testing.T, d Decision, w want) {
 	t.Helper()
 	if d.Connect != w.connect {
@@ -80,14 +102,7 @@ func axFake() *modeFake {
 
 // SPEC §3 AX: anyone → X → A; A → X → temporary callee, once; none → 8013.
 func TestDecideAX(t *testing.T) {
-	tests := []struct {
-		name    string
-		caller  Number
-		kind    Kind
-		dialled Number
-		setup   func(*modeFake)
-		want    want
-	}{
+	tests := []modeCase{
 		{"stranger reaches A", numB, KindMobile, xAX1, nil, want{connect: true, callee: numA, display: xAX1, dir: 0, sub: "ax1"}},
 		{"landline stranger reaches A", numL4, KindFixed, xAX1, nil, want{connect: true, callee: numA, display: xAX1, dir: 0, sub: "ax1"}},
 		{"A reaches temporary callee", numA, KindMobile, xAX1, nil, want{connect: true, callee: numC, display: xAX1, dir: 1, sub: "ax1"}},
@@ -114,12 +129,7 @@ func TestDecideAX(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := axFake()
-			if tt.setup != nil {
-				tt.setup(f)
-			}
-			d := Decide(Call{Caller: tt.caller, CallerKind: tt.kind, Dialled: tt.dialled}, f, NewTable(nil), tnow)
-			check(t, d, tt.want)
+			d := tt.decide(t, axFake())
 			if d.ServiceType != "003" {
 				t.Errorf("serviceType %q", d.ServiceType)
 			}
