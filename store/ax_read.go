@@ -36,17 +36,10 @@ func (s *Store) QueryAX(q AXQuery) ([]routing.AXBinding, int, error) {
 			return err
 		}
 		now := s.now()
-		for _, id := range ids {
-			b, ok, err := loadAX(r, id)
-			if err != nil {
-				return err
-			}
-			if ok && b.AppKey == q.AppKey && !b.Expired(now) &&
-				(q.X == "" || b.X == q.X) && (q.A == "" || b.A == q.A) {
-				all = append(all, b)
-			}
-		}
-		return nil
+		all, err = loadMatching(r, ids, loadAX, all, func(b routing.AXBinding) bool {
+			return b.AppKey == q.AppKey && !b.Expired(now) && (q.X == "" || b.X == q.X) && (q.A == "" || b.A == q.A)
+		})
+		return err
 	})
 	if err != nil {
 		return nil, 0, err

@@ -41,15 +41,12 @@ func (s *Store) QueryAXE(q AXEQuery) ([]routing.AXEBinding, int, error) {
 			if err != nil {
 				return err
 			}
-			for _, id := range ids {
-				b, ok, err := loadAXE(r, id)
-				if err != nil {
-					return err
-				}
-				if ok && b.AppKey == q.AppKey && b.X == x && !b.Expired(now) &&
-					(q.A == "" || b.A == q.A) && (q.Ext == "" || b.Ext == q.Ext) {
-					all = append(all, b)
-				}
+			all, err = loadMatching(r, ids, loadAXE, all, func(b routing.AXEBinding) bool {
+				return b.AppKey == q.AppKey && b.X == x && !b.Expired(now) &&
+					(q.A == "" || b.A == q.A) && (q.Ext == "" || b.Ext == q.Ext)
+			})
+			if err != nil {
+				return err
 			}
 		}
 		return nil

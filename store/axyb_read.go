@@ -88,16 +88,11 @@ func (s *Store) QueryAXYB(q AXYBQuery) ([]AXYBRow, int, error) {
 			return err
 		}
 		now := s.now()
-		var bs []routing.AXYBBinding
-		for _, id := range ids {
-			b, ok, err := loadAXYB(r, id)
-			if err != nil {
-				return err
-			}
-			if ok && b.AppKey == q.AppKey && !b.Expired(now) &&
-				(q.X == "" || b.X == q.X) && (q.A == "" || b.A == q.A) {
-				bs = append(bs, b)
-			}
+		bs, err := loadMatching(r, ids, loadAXYB, nil, func(b routing.AXYBBinding) bool {
+			return b.AppKey == q.AppKey && !b.Expired(now) && (q.X == "" || b.X == q.X) && (q.A == "" || b.A == q.A)
+		})
+		if err != nil {
+			return err
 		}
 		sort.Slice(bs, func(i, j int) bool { return createdBefore(bs[i].Created, bs[i].ID, bs[j].Created, bs[j].ID) })
 		for _, b := range bs {

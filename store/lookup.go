@@ -28,6 +28,21 @@ func getLive[R interface{ Expired(time.Time) bool }](s *Store, appKey, id string
 	return rec, nil
 }
 
+// loadMatching loads each of ids with load and appends to into those found
+// that keep accepts.
+func loadMatching[R any](r reader, ids []string, load func(reader, string) (R, bool, error), into []R, keep func(R) bool) ([]R, error) {
+	for _, id := range ids {
+		rec, ok, err := load(r, id)
+		if err != nil {
+			return into, err
+		}
+		if ok && keep(rec) {
+			into = append(into, rec)
+		}
+	}
+	return into, nil
+}
+
 // byIndex reads the record that the index entry k names, when match
 // confirms it: two Gets without a snapshot, so the record may have moved
 // on since the entry was read.
