@@ -121,54 +121,77 @@ func pairIndex[R any](what string, idx map[pair]string, recs map[string]R, at fu
 // masked shows both numbers of a pair masked.
 func masked(p pair) (string, string) { return routing.Mask(p.a), routing.Mask(p.b) }
 
+// modeChecker holds what the checks of every mode family share.
+type modeChecker struct {
+	c   *contents
+	bad func(string, ...any)
+	ids map[string]string // id → family, across every record family
+}
+
+// inApp reports a record whose X is not an X of its app.
+func (k *modeChecker) inApp(what, id string, x routing.Number, app string) {
+	if xn, ok := k.c.xs[x]; !ok || xn.AppKey != app {
+		k.bad("%s %s: %s not an x of app %q", what, id, x.Masked(), app)
+	}
+}
+
+// points reports a record that the index entry p of idx does not name.
+func (k *modeChecker) points(what, id string, idx map[pair]string, p pair) {
+	if idx[p] != id {
+		k.bad("%s %s: index (%s, %s) → %q", what, id, routing.Mask(p.a), routing.Mask(p.b), idx[p])
+	}
+}
+
+// owned reports an id that two records share.
+func (k *modeChecker) owned(family, id string) {
+	if f, dup := k.ids[id]; dup {
+		k.bad("id %s names a %s and a %s", id, f, family)
+	}
+	k.ids[id] = family
+}
+
+// checkXA checks a family of bindings with a one-per-X index and an (A, X)
+// index, the AX and the AXYB bindings; parts gives a binding's X, A and app.
+func checkXA[R any](k *modeChecker, family string, recs map[string]R, byX map[string]string, byA map[pair]string,
+	parts func(R) (x, a routing.Number, app string)) {
+	for id, b := range recs {
+		x, a, app := parts(b)
+		k.owned(family, id)
+		k.inApp(family+" binding", id, x, app)
+		if byX[string(x)] != id {
+			k.bad("%s binding %s: x index → %q", family, id, byX[string(x)])
+		}
+		k.points(family+" binding", id, byA, pair{string(a), string(x)})
+	}
+	for x, id := range byX {
+		b, ok := recs[id]
+		if bx, _, _ := parts(b); !ok || string(bx) != x {
+			k.bad("%s x index %s → %q disagrees", family, routing.Mask(x), id)
+		}
+	}
+	xa := func(b R) pair { x, a, _ := parts(b); return pair{string(a), string(x)} }
+	pairIndex(family+" a index", byA, recs, xa, masked, k.bad)
+}
+
 // check verifies the mode families against each other and against the X
 // numbers of c.
 func (m *modeContents) check(c *contents, bad func(string, ...any)) {
-	inApp := func(what, id string, x routing.Number, app string) {
-		if xn, ok := c.xs[x]; !ok || xn.AppKey != app {
-			bad("%s %s: %s not an x of app %q", what, id, x.Masked(), app)
-		}
-	}
-	points := func(what, id string, idx map[pair]string, p pair) {
-		if idx[p] != id {
-			bad("%s %s: index (%s, %s) → %q", what, id, routing.Mask(p.a), routing.Mask(p.b), idx[p])
-		}
-	}
+	k := &modeChecker{c: c, bad: bad, ids: map[string]string{}}
 	wantExp := m.expiries()
-	ids := map[string]string{} // id → family, across every record family
-	owned := func(family, id string) {
-		if f, dup := ids[id]; dup {
-			bad("id %s names a %s and a %s", id, f, family)
-		}
-		ids[id] = family
-	}
 	for id := range c.bindings {
-		owned("binding", id)
+		k.owned("binding", id)
 	}
-	for id, b := range m.ax {
-		owned("ax", id)
-		inApp("ax binding", id, b.X, b.AppKey)
-		if m.axByX[string(b.X)] != id {
-			bad("ax binding %s: x index → %q", id, m.axByX[string(b.X)])
-		}
-		points("ax binding", id, m.axByA, pair{string(b.A), string(b.X)})
-	}
-	for x, id := range m.axByX {
-		if b, ok := m.ax[id]; !ok || string(b.X) != x {
-			bad("ax x index %s → %q disagrees", routing.Mask(x), id)
-		}
-	}
-	pairIndex("ax a index", m.axByA, m.ax, func(b routing.AXBinding) pair { return pair{string(b.A), string(b.X)} }, masked, bad)
+	checkXA(k, "ax", m.ax, m.axByX, m.axByA, func(b routing.AXBinding) (routing.Number, routing.Number, string) { return b.X, b.A, b.AppKey })
 	for x, tc := range m.temps {
 		if b, ok := m.ax[tc.SubscriptionID]; !ok || b.X != x {
 			bad("temporary callee on %s names binding %q not on it", x.Masked(), tc.SubscriptionID)
 		}
 	}
 	for id, b := range m.axe {
-		owned("axe", id)
-		inApp("axe binding", id, b.X, b.AppKey)
-		points("axe binding", id, m.axeExt, pair{string(b.X), b.Ext})
-		points("axe binding", id, m.axePty, pair{string(b.X), string(b.A)})
+		k.owned("axe", id)
+		k.inApp("axe binding", id, b.X, b.AppKey)
+		k.points("axe binding", id, m.axeExt, pair{string(b.X), b.Ext})
+		k.points("axe binding", id, m.axePty, pair{string(b.X), string(b.A)})
 	}
 	pairIndex("axe extension index", m.axeExt, m.axe, func(b routing.AXEBinding) pair { return pair{string(b.X), b.Ext} }, func(p pair) (string, string) { return routing.Mask(p.a), p.b }, bad)
 	pairIndex("axe party index", m.axePty, m.axe, func(b routing.AXEBinding) pair { return pair{string(b.X), string(b.A)} }, masked, bad)
@@ -177,21 +200,8 @@ func (m *modeContents) check(c *contents, bad func(string, ...any)) {
 			bad("callback record %s names no axe binding on its x", id)
 		}
 	}
-	for id, b := range m.axyb {
-		owned("axyb", id)
-		inApp("axyb binding", id, b.X, b.AppKey)
-		if m.axybByX[string(b.X)] != id {
-			bad("axyb binding %s: x index → %q", id, m.axybByX[string(b.X)])
-		}
-		points("axyb binding", id, m.axybByA, pair{string(b.A), string(b.X)})
-	}
-	for x, id := range m.axybByX {
-		if b, ok := m.axyb[id]; !ok || string(b.X) != x {
-			bad("axyb x index %s → %q disagrees", routing.Mask(x), id)
-		}
-	}
-	pairIndex("axyb a index", m.axybByA, m.axyb, func(b routing.AXYBBinding) pair { return pair{string(b.A), string(b.X)} }, masked, bad)
-	m.checkRelations(c, bad, inApp, points, owned)
+	checkXA(k, "axyb", m.axyb, m.axybByX, m.axybByA, func(b routing.AXYBBinding) (routing.Number, routing.Number, string) { return b.X, b.A, b.AppKey })
+	m.checkRelations(k)
 	for e := range m.exp {
 		if !wantExp[e] {
 			bad("expiry entry (%s, %s, %s) names no such record", e[0], e[1], e[2])
@@ -204,20 +214,19 @@ func (m *modeContents) check(c *contents, bad func(string, ...any)) {
 	}
 }
 
-func (m *modeContents) checkRelations(c *contents, bad func(string, ...any),
-	inApp func(string, string, routing.Number, string), points func(string, string, map[pair]string, pair),
-	owned func(string, string)) {
+func (m *modeContents) checkRelations(k *modeChecker) {
+	bad := k.bad
 	for rid, r := range m.rels {
-		owned("relation", rid)
+		k.owned("relation", rid)
 		if b, ok := m.axyb[r.BindingID]; !ok || b.X != r.X || b.A != r.A || b.AppKey != r.AppKey {
 			bad("relation %s: binding %q disagrees", rid, r.BindingID)
 		}
-		inApp("relation", rid, r.Y, r.AppKey)
+		k.inApp("relation", rid, r.Y, r.AppKey)
 		if !m.relOf[pair{r.BindingID, rid}] {
 			bad("relation %s: binding index entry missing", rid)
 		}
-		points("relation", rid, m.relByB, pair{string(r.X), string(r.B)})
-		points("relation", rid, m.relByY, pair{string(r.Y), string(r.A)})
+		k.points("relation", rid, m.relByB, pair{string(r.X), string(r.B)})
+		k.points("relation", rid, m.relByY, pair{string(r.Y), string(r.A)})
 	}
 	for p := range m.relOf {
 		if r, ok := m.rels[p.b]; !ok || r.BindingID != p.a {
