@@ -12,7 +12,7 @@ var _ routing.ModeLookup = (*Store)(nil)
 // GetAX returns the app's live AX binding with that subscriptionId;
 // ErrRecordNotFound when absent, expired, or another app's.
 func (s *Store) GetAX(appKey, id string) (routing.AXBinding, error) {
-	return getLive(s, appKey, id, loadAX, func(b routing.AXBinding) string { return b.AppKey }, ErrRecordNotFound)
+	return getLive(s, appKey, id, loadAX, axApp, ErrRecordNotFound)
 }
 
 // AXQuery selects an app's live AX bindings: all, those on X, those of A,

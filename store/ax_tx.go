@@ -5,56 +5,29 @@ import (
 )
 
 func loadAX(r reader, id string) (routing.AXBinding, bool, error) {
-	var b routing.AXBinding
-	ok, err := getJSON(r, axKey(id), &b)
-	return b, ok, err
+	return loadJSON[routing.AXBinding](r, axKey(id))
 }
 
 func loadTemp(r reader, x routing.Number) (routing.TempCallee, bool, error) {
-	var c routing.TempCallee
-	ok, err := getJSON(r, tempKey(x), &c)
-	return c, ok, err
+	return loadJSON[routing.TempCallee](r, tempKey(x))
 }
+
+func axApp(b routing.AXBinding) string { return b.AppKey }
 
 // liveAX loads the app's binding id; absent, expired or another app's is
 // ErrRecordNotFound.
 func (t *tx) liveAX(appKey, id string) (routing.AXBinding, error) {
-	b, ok, err := loadAX(t.b, id)
-	if err != nil {
-		return b, err
-	}
-	if !ok || b.AppKey != appKey || b.Expired(t.now) {
-		return b, ErrRecordNotFound
-	}
-	return b, nil
+	return live(t.b, t.now, appKey, id, loadAX, axApp, ErrRecordNotFound)
 }
 
 func (t *tx) putAX(b routing.AXBinding) error {
-	if err := t.setJSON(axKey(b.ID), b); err != nil {
-		return err
-	}
-	if err := t.set(axByXKey(b.X), []byte(b.ID)); err != nil {
-		return err
-	}
-	if err := t.set(axByAKey(b.A, b.X), []byte(b.ID)); err != nil {
-		return err
-	}
-	return t.putExp(b.Expires, kindAX, b.ID)
+	return t.putRecord(axKey(b.ID), b, kindAX, b.ID, b.Expires, axByXKey(b.X), axByAKey(b.A, b.X))
 }
 
 // delAX removes b with its index entries and, unless keepTemp, the pending
 // temporary callee of its X.
 func (t *tx) delAX(b routing.AXBinding, keepTemp bool) error {
-	if err := t.del(axKey(b.ID)); err != nil {
-		return err
-	}
-	if err := t.delIfPoints(axByXKey(b.X), b.ID); err != nil {
-		return err
-	}
-	if err := t.delIfPoints(axByAKey(b.A, b.X), b.ID); err != nil {
-		return err
-	}
-	if err := t.delExp(b.Expires, kindAX, b.ID); err != nil {
+	if err := t.delRecord(axKey(b.ID), kindAX, b.ID, b.Expires, axByXKey(b.X), axByAKey(b.A, b.X)); err != nil {
 		return err
 	}
 	if keepTemp {

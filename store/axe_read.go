@@ -11,7 +11,7 @@ import (
 // GetAXE returns the app's live AXE binding with that subscriptionId;
 // ErrRecordNotFound when absent, expired, or another app's.
 func (s *Store) GetAXE(appKey, id string) (routing.AXEBinding, error) {
-	return getLive(s, appKey, id, loadAXE, func(b routing.AXEBinding) string { return b.AppKey }, ErrRecordNotFound)
+	return getLive(s, appKey, id, loadAXE, axeApp, ErrRecordNotFound)
 }
 
 // AXEQuery selects an app's live AXE bindings: all, or narrowed by X, by A

@@ -8,56 +8,29 @@ import (
 )
 
 func loadAXE(r reader, id string) (routing.AXEBinding, bool, error) {
-	var b routing.AXEBinding
-	ok, err := getJSON(r, axeKey(id), &b)
-	return b, ok, err
+	return loadJSON[routing.AXEBinding](r, axeKey(id))
 }
 
 func loadCallback(r reader, id string) (routing.Callback, bool, error) {
-	var c routing.Callback
-	ok, err := getJSON(r, callbackKey(id), &c)
-	return c, ok, err
+	return loadJSON[routing.Callback](r, callbackKey(id))
 }
+
+func axeApp(b routing.AXEBinding) string { return b.AppKey }
 
 // liveAXE loads the app's binding id; absent, expired or another app's is
 // ErrRecordNotFound.
 func (t *tx) liveAXE(appKey, id string) (routing.AXEBinding, error) {
-	b, ok, err := loadAXE(t.b, id)
-	if err != nil {
-		return b, err
-	}
-	if !ok || b.AppKey != appKey || b.Expired(t.now) {
-		return b, ErrRecordNotFound
-	}
-	return b, nil
+	return live(t.b, t.now, appKey, id, loadAXE, axeApp, ErrRecordNotFound)
 }
 
 func (t *tx) putAXE(b routing.AXEBinding) error {
-	if err := t.setJSON(axeKey(b.ID), b); err != nil {
-		return err
-	}
-	if err := t.set(axeExtKey(b.X, b.Ext), []byte(b.ID)); err != nil {
-		return err
-	}
-	if err := t.set(axePartyKey(b.X, b.A), []byte(b.ID)); err != nil {
-		return err
-	}
-	return t.putExp(b.Expires, kindAXE, b.ID)
+	return t.putRecord(axeKey(b.ID), b, kindAXE, b.ID, b.Expires, axeExtKey(b.X, b.Ext), axePartyKey(b.X, b.A))
 }
 
 // delAXE removes b with its index entries and, unless keepCallback, its
 // callback record.
 func (t *tx) delAXE(b routing.AXEBinding, keepCallback bool) error {
-	if err := t.del(axeKey(b.ID)); err != nil {
-		return err
-	}
-	if err := t.delIfPoints(axeExtKey(b.X, b.Ext), b.ID); err != nil {
-		return err
-	}
-	if err := t.delIfPoints(axePartyKey(b.X, b.A), b.ID); err != nil {
-		return err
-	}
-	if err := t.delExp(b.Expires, kindAXE, b.ID); err != nil {
+	if err := t.delRecord(axeKey(b.ID), kindAXE, b.ID, b.Expires, axeExtKey(b.X, b.Ext), axePartyKey(b.X, b.A)); err != nil {
 		return err
 	}
 	if keepCallback {

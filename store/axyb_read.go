@@ -15,14 +15,9 @@ func (s *Store) GetAXYB(appKey, id string) (routing.AXYBBinding, []routing.YRela
 	var rels []routing.YRelation
 	err := s.snapshot(func(r reader) error {
 		now := s.now()
-		var ok bool
 		var err error
-		b, ok, err = loadAXYB(r, id)
-		if err != nil {
+		if b, err = live(r, now, appKey, id, loadAXYB, axybApp, ErrRecordNotFound); err != nil {
 			return err
-		}
-		if !ok || b.AppKey != appKey || b.Expired(now) {
-			return ErrRecordNotFound
 		}
 		rels, err = liveRels(r, id, now)
 		return err

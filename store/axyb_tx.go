@@ -5,41 +5,23 @@ import (
 )
 
 func loadAXYB(r reader, id string) (routing.AXYBBinding, bool, error) {
-	var b routing.AXYBBinding
-	ok, err := getJSON(r, axybKey(id), &b)
-	return b, ok, err
+	return loadJSON[routing.AXYBBinding](r, axybKey(id))
 }
 
 func loadRel(r reader, rid string) (routing.YRelation, bool, error) {
-	var rel routing.YRelation
-	ok, err := getJSON(r, relKey(rid), &rel)
-	return rel, ok, err
+	return loadJSON[routing.YRelation](r, relKey(rid))
 }
+
+func axybApp(b routing.AXYBBinding) string { return b.AppKey }
 
 // liveAXYB loads the app's binding id; absent, expired or another app's is
 // ErrRecordNotFound.
 func (t *tx) liveAXYB(appKey, id string) (routing.AXYBBinding, error) {
-	b, ok, err := loadAXYB(t.b, id)
-	if err != nil {
-		return b, err
-	}
-	if !ok || b.AppKey != appKey || b.Expired(t.now) {
-		return b, ErrRecordNotFound
-	}
-	return b, nil
+	return live(t.b, t.now, appKey, id, loadAXYB, axybApp, ErrRecordNotFound)
 }
 
 func (t *tx) putAXYB(b routing.AXYBBinding) error {
-	if err := t.setJSON(axybKey(b.ID), b); err != nil {
-		return err
-	}
-	if err := t.set(axybByXKey(b.X), []byte(b.ID)); err != nil {
-		return err
-	}
-	if err := t.set(axybByAKey(b.A, b.X), []byte(b.ID)); err != nil {
-		return err
-	}
-	return t.putExp(b.Expires, kindAXYB, b.ID)
+	return t.putRecord(axybKey(b.ID), b, kindAXYB, b.ID, b.Expires, axybByXKey(b.X), axybByAKey(b.A, b.X))
 }
 
 // delAXYB removes b, its index entries and all its B–Y relations.
@@ -61,16 +43,7 @@ func (t *tx) delAXYB(b routing.AXYBBinding) error {
 			return err
 		}
 	}
-	if err := t.del(axybKey(b.ID)); err != nil {
-		return err
-	}
-	if err := t.delIfPoints(axybByXKey(b.X), b.ID); err != nil {
-		return err
-	}
-	if err := t.delIfPoints(axybByAKey(b.A, b.X), b.ID); err != nil {
-		return err
-	}
-	return t.delExp(b.Expires, kindAXYB, b.ID)
+	return t.delRecord(axybKey(b.ID), kindAXYB, b.ID, b.Expires, axybByXKey(b.X), axybByAKey(b.A, b.X))
 }
 
 // relsOf lists the relation ids of binding id.
@@ -85,35 +58,17 @@ func relsOf(r reader, id string) ([]string, error) {
 }
 
 func (t *tx) putRel(r routing.YRelation) error {
-	if err := t.setJSON(relKey(r.ID), r); err != nil {
+	if err := t.set(relOfBindKey(r.BindingID, r.ID), nil); err != nil {
 		return err
 	}
-	for _, kv := range [][2][]byte{
-		{relOfBindKey(r.BindingID, r.ID), nil},
-		{relByBKey(r.X, r.B), []byte(r.ID)},
-		{relByYKey(r.Y, r.A), []byte(r.ID)},
-	} {
-		if err := t.set(kv[0], kv[1]); err != nil {
-			return err
-		}
-	}
-	return t.putExp(r.Expires, kindRel, r.ID)
+	return t.putRecord(relKey(r.ID), r, kindRel, r.ID, r.Expires, relByBKey(r.X, r.B), relByYKey(r.Y, r.A))
 }
 
 func (t *tx) delRel(r routing.YRelation) error {
-	if err := t.del(relKey(r.ID)); err != nil {
-		return err
-	}
 	if err := t.del(relOfBindKey(r.BindingID, r.ID)); err != nil {
 		return err
 	}
-	if err := t.delIfPoints(relByBKey(r.X, r.B), r.ID); err != nil {
-		return err
-	}
-	if err := t.delIfPoints(relByYKey(r.Y, r.A), r.ID); err != nil {
-		return err
-	}
-	return t.delExp(r.Expires, kindRel, r.ID)
+	return t.delRecord(relKey(r.ID), kindRel, r.ID, r.Expires, relByBKey(r.X, r.B), relByYKey(r.Y, r.A))
 }
 
 // axybXFree reports whether x holds no live A–X binding, deleting an

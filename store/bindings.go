@@ -35,10 +35,18 @@ func (s *Store) BindingByParty(x, n routing.Number) (routing.Binding, bool, erro
 	return b, true, nil
 }
 
+// liveBinding loads the app's binding id; absent, expired or another app's
+// is ErrBindingNotFound.
+func (t *tx) liveBinding(appKey, id string) (routing.Binding, error) {
+	return live(t.b, t.now, appKey, id, loadBinding, bindingApp, ErrBindingNotFound)
+}
+
+func bindingApp(b routing.Binding) string { return b.AppKey }
+
 // GetBinding returns the app's live binding with that subscriptionId;
 // ErrBindingNotFound when absent, expired, or another app's.
 func (s *Store) GetBinding(appKey, id string) (routing.Binding, error) {
-	return getLive(s, appKey, id, loadBinding, func(b routing.Binding) string { return b.AppKey }, ErrBindingNotFound)
+	return getLive(s, appKey, id, loadBinding, bindingApp, ErrBindingNotFound)
 }
 
 // ModifyAXB changes a live binding of the app: fn edits a copy, then the
@@ -57,12 +65,9 @@ func (s *Store) ModifyAXB(appKey, id string, fn func(*routing.Binding) error) (r
 		if _, err := t.appForWrite(appKey); err != nil {
 			return err
 		}
-		old, ok, err := loadBinding(t.b, id)
+		old, err := t.liveBinding(appKey, id)
 		if err != nil {
 			return err
-		}
-		if !ok || old.AppKey != appKey || old.Expired(t.now) {
-			return ErrBindingNotFound
 		}
 		nb = old
 		if err := fn(&nb); err != nil {
@@ -121,12 +126,9 @@ func (s *Store) UnbindAXB(appKey, id string) error {
 		if _, err := t.appForWrite(appKey); err != nil {
 			return err
 		}
-		b, ok, err := loadBinding(t.b, id)
+		b, err := t.liveBinding(appKey, id)
 		if err != nil {
 			return err
-		}
-		if !ok || b.AppKey != appKey || b.Expired(t.now) {
-			return ErrBindingNotFound
 		}
 		return t.delBinding(b, true)
 	})
@@ -141,12 +143,8 @@ func (s *Store) UnbindX(appKey string, x routing.Number) (int, error) {
 		if _, err := t.appForWrite(appKey); err != nil {
 			return err
 		}
-		xn, ok, err := loadX(t.b, x)
-		if err != nil {
+		if _, err := t.ownX(appKey, x); err != nil {
 			return err
-		}
-		if !ok || xn.AppKey != appKey {
-			return ErrXNotInApp
 		}
 		bs, err := bindingsOnX(t.b, x)
 		if err != nil {

@@ -6,19 +6,27 @@ import (
 
 // Reads of one record shared by every mode family.
 
-// getLive reads the record id with load for the app: notFound when it is
-// absent, another app's (appOf names a record's app) or expired at the
-// store's clock.
-func getLive[R interface{ Expired(time.Time) bool }](s *Store, appKey, id string,
+// expiring is a record that stops serving at some time.
+type expiring interface{ Expired(time.Time) bool }
+
+// live reads the record id with load for the app: notFound when it is
+// absent, another app's (appOf names a record's app) or expired at now.
+func live[R expiring](r reader, now time.Time, appKey, id string,
+	load func(reader, string) (R, bool, error), appOf func(R) string, notFound error) (R, error) {
+	rec, ok, err := load(r, id)
+	if err == nil && (!ok || appOf(rec) != appKey || rec.Expired(now)) {
+		err = notFound
+	}
+	return rec, err
+}
+
+// getLive is live at the store's clock, outside a write batch.
+func getLive[R expiring](s *Store, appKey, id string,
 	load func(reader, string) (R, bool, error), appOf func(R) string, notFound error) (R, error) {
 	var rec R
 	err := s.read(func() error {
-		var ok bool
 		var err error
-		rec, ok, err = load(s.db, id)
-		if err == nil && (!ok || appOf(rec) != appKey || rec.Expired(s.now())) {
-			err = notFound
-		}
+		rec, err = live(s.db, s.now(), appKey, id, load, appOf, notFound)
 		return err
 	})
 	if err != nil {

@@ -174,6 +174,34 @@ func (t *tx) pickLeastLoaded(appKey string, c XChoice, weigh func(routing.XNumbe
 	return cands[0].x, nil
 }
 
+// putRecord writes rec at k, each index entry of idx naming id, and the
+// expiry entry of (kind, id).
+func (t *tx) putRecord(k []byte, rec any, kind, id string, expires time.Time, idx ...[]byte) error {
+	if err := t.setJSON(k, rec); err != nil {
+		return err
+	}
+	for _, ik := range idx {
+		if err := t.set(ik, []byte(id)); err != nil {
+			return err
+		}
+	}
+	return t.putExp(expires, kind, id)
+}
+
+// delRecord deletes the record at k, the index entries of idx that still
+// name id, and the expiry entry of (kind, id).
+func (t *tx) delRecord(k []byte, kind, id string, expires time.Time, idx ...[]byte) error {
+	if err := t.del(k); err != nil {
+		return err
+	}
+	for _, ik := range idx {
+		if err := t.delIfPoints(ik, id); err != nil {
+			return err
+		}
+	}
+	return t.delExp(expires, kind, id)
+}
+
 // putExp and delExp maintain the me family for a record that expires.
 func (t *tx) putExp(expires time.Time, kind, id string) error {
 	if expires.IsZero() {

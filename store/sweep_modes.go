@@ -2,7 +2,6 @@ package store
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/xnum/xnum/routing"
 )
@@ -41,7 +40,7 @@ func (t *tx) expire(kind, id string) (bool, error) {
 
 // expireIf loads the record id and deletes it with del when it is expired
 // at t.now, reporting whether it did.
-func expireIf[R interface{ Expired(time.Time) bool }](t *tx, id string,
+func expireIf[R expiring](t *tx, id string,
 	load func(reader, string) (R, bool, error), del func(R) error) (bool, error) {
 	rec, ok, err := load(t.b, id)
 	if err != nil || !ok || !rec.Expired(t.now) {

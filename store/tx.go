@@ -55,22 +55,23 @@ func getJSON(r reader, k []byte, v any) (bool, error) {
 	return true, nil
 }
 
+// loadJSON reads the record at k.
+func loadJSON[R any](r reader, k []byte) (R, bool, error) {
+	var rec R
+	ok, err := getJSON(r, k, &rec)
+	return rec, ok, err
+}
+
 func loadApp(r reader, key string) (routing.App, bool, error) {
-	var a routing.App
-	ok, err := getJSON(r, appKey(key), &a)
-	return a, ok, err
+	return loadJSON[routing.App](r, appKey(key))
 }
 
 func loadX(r reader, x routing.Number) (routing.XNumber, bool, error) {
-	var xn routing.XNumber
-	ok, err := getJSON(r, xKey(x), &xn)
-	return xn, ok, err
+	return loadJSON[routing.XNumber](r, xKey(x))
 }
 
 func loadBinding(r reader, id string) (routing.Binding, bool, error) {
-	var b routing.Binding
-	ok, err := getJSON(r, bindingKey(id), &b)
-	return b, ok, err
+	return loadJSON[routing.Binding](r, bindingKey(id))
 }
 
 func pairCount(r reader, x routing.Number) (uint64, error) {
