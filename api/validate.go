@@ -29,15 +29,9 @@ func (s *Server) partyNumber(p params, k string) (routing.Number, bool, error) {
 // service also a 400/95 service number (the AX temporary callee [HW]), and
 // never an X of the platform.
 func (s *Server) realNumber(p params, k string, service bool) (routing.Number, bool, error) {
-	raw, ok, err := p.str(k)
+	n, kind, ok, err := s.planNumber(p, k)
 	if err != nil || !ok {
 		return "", ok, err
-	}
-	// A '+' sent raw in a query string arrives as a space: Normalize trims it
-	// and reads "86…" as the country code, so such clients still work.
-	n, kind, err := s.plan.Normalize(raw)
-	if err != nil {
-		return "", true, fieldErr(p.name(k), "not a valid number")
 	}
 	switch {
 	case kind == routing.KindMobile || kind == routing.KindFixed:
@@ -60,15 +54,23 @@ func (s *Server) realNumber(p params, k string, service bool) (routing.Number, b
 // xNumber reads an X (relationNum): any number valid under the plan; whether
 // it belongs to the app is the store's answer (1012001).
 func (s *Server) xNumber(p params, k string) (routing.Number, bool, error) {
+	n, _, ok, err := s.planNumber(p, k)
+	return n, ok, err
+}
+
+// planNumber reads k, when present, as a number valid under the plan.
+func (s *Server) planNumber(p params, k string) (routing.Number, routing.Kind, bool, error) {
 	raw, ok, err := p.str(k)
 	if err != nil || !ok {
-		return "", ok, err
+		return "", 0, ok, err
 	}
-	n, _, err := s.plan.Normalize(raw)
+	// A '+' sent raw in a query string arrives as a space: Normalize trims it
+	// and reads "86…" as the country code, so such clients still work.
+	n, kind, err := s.plan.Normalize(raw)
 	if err != nil {
-		return "", true, fieldErr(p.name(k), "not a valid number")
+		return "", 0, true, fieldErr(p.name(k), "not a valid number")
 	}
-	return n, true, nil
+	return n, kind, true, nil
 }
 
 // prompt reads a prompt name, which must exist for the app (SPEC §5: built-in
