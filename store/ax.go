@@ -88,12 +88,8 @@ func (s *Store) ModifyAX(appKey, id string, fn func(*routing.AXBinding) error) (
 		if err != nil {
 			return err
 		}
-		nb = old
-		if err := fn(&nb); err != nil {
+		if nb, err = editCopy(old, fn, func(b routing.AXBinding) fixed { return fixed{b.ID, b.AppKey, b.X, b.Created} }); err != nil {
 			return err
-		}
-		if nb.ID != old.ID || nb.AppKey != old.AppKey || nb.X != old.X || !nb.Created.Equal(old.Created) {
-			return ErrImmutableField
 		}
 		restart, err := restartExpiry(old.Expires, nb.Expires, nb.Duration != old.Duration)
 		if err != nil {

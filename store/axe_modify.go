@@ -20,12 +20,8 @@ func (s *Store) ModifyAXE(appKey, id string, fn func(*routing.AXEBinding) error)
 		if err != nil {
 			return err
 		}
-		nb = old
-		if err := fn(&nb); err != nil {
+		if nb, err = editCopy(old, fn, func(b routing.AXEBinding) fixed { return fixed{b.ID, b.AppKey, b.X, b.Created} }); err != nil {
 			return err
-		}
-		if nb.ID != old.ID || nb.AppKey != old.AppKey || nb.X != old.X || !nb.Created.Equal(old.Created) {
-			return ErrImmutableField
 		}
 		changed := nb.BindExpiredTime != old.BindExpiredTime || nb.TimeUnit != old.TimeUnit
 		restart, err := restartExpiry(old.Expires, nb.Expires, changed)

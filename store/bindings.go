@@ -1,8 +1,6 @@
 package store
 
 import (
-	"fmt"
-
 	"github.com/xnum/xnum/routing"
 )
 
@@ -69,20 +67,12 @@ func (s *Store) ModifyAXB(appKey, id string, fn func(*routing.Binding) error) (r
 		if err != nil {
 			return err
 		}
-		nb = old
-		if err := fn(&nb); err != nil {
+		if nb, err = editCopy(old, fn, func(b routing.Binding) fixed { return fixed{b.ID, b.AppKey, b.X, b.Created} }); err != nil {
 			return err
 		}
-		if nb.ID != old.ID || nb.AppKey != old.AppKey || nb.X != old.X || !nb.Created.Equal(old.Created) {
-			return ErrImmutableField
-		}
-		restart := nb.Duration != old.Duration
-		switch {
-		case nb.Expires.Equal(old.Expires):
-		case nb.Expires.IsZero():
-			restart = true
-		default:
-			return fmt.Errorf("%w: expires", ErrImmutableField)
+		restart, err := restartExpiry(old.Expires, nb.Expires, nb.Duration != old.Duration)
+		if err != nil {
+			return err
 		}
 		if err := checkBinding(nb); err != nil {
 			return err

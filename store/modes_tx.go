@@ -227,6 +227,27 @@ func (t *tx) delIfPoints(k []byte, id string) error {
 	return t.del(k)
 }
 
+// fixed is what no modify may change: a binding's id, app, X and creation.
+type fixed struct {
+	id, app string
+	x       routing.Number
+	created time.Time
+}
+
+// editCopy lets fn edit a copy of old and returns it; a change of what
+// fixedOf gives is ErrImmutableField.
+func editCopy[B any](old B, fn func(*B) error, fixedOf func(B) fixed) (B, error) {
+	nb := old
+	if err := fn(&nb); err != nil {
+		return nb, err
+	}
+	o, n := fixedOf(old), fixedOf(nb)
+	if n.id != o.id || n.app != o.app || n.x != o.x || !n.created.Equal(o.created) {
+		return nb, ErrImmutableField
+	}
+	return nb, nil
+}
+
 // restartExpiry applies the modify rule of every mode: the clock restarts
 // from now when the duration changed or the caller zeroed Expires; any
 // other change of Expires is ErrImmutableField.
