@@ -50,8 +50,9 @@ type CallStore interface {
 const (
 	// eventShards is how many goroutines write events at once. Each writes
 	// whatever its queue holds (up to eventBatch events) in one synced
-	// write, so a busier server makes bigger batches, not more fsyncs.
-	eventShards = 16
+	// write, so a busier server makes bigger batches, not more fsyncs;
+	// few writers make the batches big (one app lookup, one commit each).
+	eventShards = 4
 	eventBatch  = 512
 	// eventShardQueue bounds each writer's queue. A full queue makes the
 	// call loop wait (the store is slower than the calls): nothing is
