@@ -67,9 +67,7 @@ func TestAXBindQueryModifyUnbind(t *testing.T) {
 
 	// Unbind by privateNum; twice is 1016001.
 	expect(t, e.at(axA, http.MethodDelete, axPath, url.Values{"privateNum": {x}, "origNum": {numB}}, nil), "0", http.StatusOK)
-	expect(t, e.at(axA, http.MethodDelete, axPath, url.Values{"subscriptionId": {id}}, nil), "1016001", http.StatusNotFound)
-	expect(t, e.at(axA, http.MethodGet, axPath, url.Values{"subscriptionId": {id}}, nil), "1016001", http.StatusNotFound)
-	expect(t, e.at(axA, http.MethodPut, axPath, nil, map[string]any{"subscriptionId": id, "userData": "x"}), "1016001", http.StatusNotFound)
+	e.expectGone(axA, axPath, id, true)
 }
 
 // One X holds one A (1011005); one A holds at most 5 X (1011003).

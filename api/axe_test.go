@@ -75,9 +75,7 @@ func TestAXEBindQueryModifyUnbind(t *testing.T) {
 	}
 
 	expect(t, e.at(axeA, http.MethodDelete, axePath, url.Values{"virtualNum": {x}, "extendNum": {ext}}, nil), "0", http.StatusOK)
-	expect(t, e.at(axeA, http.MethodDelete, axePath, url.Values{"subscriptionId": {id}}, nil), "1016001", http.StatusNotFound)
-	expect(t, e.at(axeA, http.MethodGet, axePath, url.Values{"subscriptionId": {id}}, nil), "1016001", http.StatusNotFound)
-	expect(t, e.at(axeA, http.MethodPut, axePath, nil, map[string]any{"subscriptionId": id, "userData": "x"}), "1016001", http.StatusNotFound)
+	e.expectGone(axeA, axePath, id, true)
 }
 
 // bindExpiredTime counts timeUnit; an expired binding is gone for the API.

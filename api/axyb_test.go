@@ -106,8 +106,7 @@ func TestAXYBBindQueryUnbind(t *testing.T) {
 	// All of it by subscriptionId; twice is 1016001.
 	e.allocate(id, numB)
 	expect(t, e.at(ybA, http.MethodDelete, axybPath, url.Values{"subscriptionId": {id}}, nil), "0", http.StatusOK)
-	expect(t, e.at(ybA, http.MethodDelete, axybPath, url.Values{"subscriptionId": {id}}, nil), "1016001", http.StatusNotFound)
-	expect(t, e.at(ybA, http.MethodGet, axybPath, url.Values{"subscriptionId": {id}}, nil), "1016001", http.StatusNotFound)
+	e.expectGone(ybA, axybPath, id, false)
 	if rows := e.rows(ybA, url.Values{"relationNum": {x}}); len(rows) != 0 {
 		t.Errorf("X still lists %v", rows)
 	}

@@ -418,6 +418,17 @@ func (e *env) at(c cred, method, path string, q url.Values, body any) answer {
 	return e.request(method, path, q, body, func(r *http.Request) { c.sign(r, e.clock.Now()) })
 }
 
+// expectGone expects binding id to be gone for c on path: unbind, query
+// and, with modify, a modify of it are 1016001.
+func (e *env) expectGone(c cred, path, id string, modify bool) {
+	e.t.Helper()
+	expect(e.t, e.at(c, http.MethodDelete, path, url.Values{"subscriptionId": {id}}, nil), "1016001", http.StatusNotFound)
+	expect(e.t, e.at(c, http.MethodGet, path, url.Values{"subscriptionId": {id}}, nil), "1016001", http.StatusNotFound)
+	if modify {
+		expect(e.t, e.at(c, http.MethodPut, path, nil, map[string]any{"subscriptionId": id, "userData": "x"}), "1016001", http.StatusNotFound)
+	}
+}
+
 // expectField fails unless a is a 1010002 whose resultdesc names field.
 func expectField(t *testing.T, a answer, field string) {
 	t.Helper()
