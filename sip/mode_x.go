@@ -65,7 +65,10 @@ func (c *call) ringbackToA() {
 
 // onCallinResult finishes the X-mode decision with the enterprise's answer.
 func (c *call) onCallinResult(r routing.CallinResult) {
-	c.mode.callinStop = nil // the request is over
+	if stop := c.mode.callinStop; stop != nil {
+		c.mode.callinStop = nil // the request is over
+		stop()
+	}
 	if c.aFinal != 0 || c.ended {
 		return // A cancelled meanwhile
 	}
