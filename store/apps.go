@@ -31,19 +31,36 @@ func (s *Store) CreateApp(a routing.App) error {
 	})
 }
 
-// GetApp returns the app with that key.
+// GetApp returns the app with that key. It is served from the cache (see
+// xcache): the outbox dispatcher calls it for every emit and every push
+// round, and a Pebble read each time cost ~6 % of the CPU at 500 calls/s.
+// Only apps that exist are cached (keys come from API callers too).
 func (s *Store) GetApp(key string) (routing.App, error) {
 	var a routing.App
 	err := s.read(func() error {
-		var ok bool
-		var err error
-		a, ok, err = loadApp(s.db, key)
-		if err == nil && !ok {
-			err = ErrAppNotFound
+		cached, gen, ok := s.cache.app(key)
+		if ok {
+			a = cached
+			return nil
 		}
-		return err
+		loaded, ok, err := loadApp(s.db, key)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return ErrAppNotFound
+		}
+		if s.afterAppRead != nil {
+			s.afterAppRead()
+		}
+		gen.putApp(key, loaded) // into the generation taken before the read
+		a = loaded
+		return nil
 	})
-	return a, err
+	if err != nil {
+		return routing.App{}, err
+	}
+	return cloneApp(a), nil
 }
 
 // UpdateApp replaces a stored app (matched by Key) with a, keeping its

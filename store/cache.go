@@ -8,7 +8,8 @@ import (
 	"github.com/xnum/xnum/routing"
 )
 
-// xcache mirrors x\x00{X} and its app for XNumber, which runs on every
+// xcache mirrors x\x00{X} and its app for XNumber, and app\x00{key} for GetApp;
+// XNumber which runs on every
 // INVITE (SPEC §3 step 1). Only positive answers are cached: dialled numbers
 // that are no X come from an unbounded space.
 //
@@ -24,7 +25,8 @@ type xcache struct {
 }
 
 type xgen struct {
-	m sync.Map // routing.Number → xentry
+	m    sync.Map // routing.Number → xentry
+	apps sync.Map // app key → routing.App, for GetApp (the dispatcher's per-push lookup)
 }
 
 type xentry struct {
@@ -45,6 +47,21 @@ func (c *xcache) get(n routing.Number) (xentry, *xgen, bool) {
 }
 
 func (g *xgen) put(n routing.Number, e xentry) { g.m.Store(n, e) }
+
+// app returns the cached app of key and the generation it looked in, for
+// putApp. Apps share the X cache's generations: every app mutation sets
+// tx.invalidate, so the same swap that retires stale X entries retires stale
+// apps, after the commit and before the mutation returns.
+func (c *xcache) app(key string) (routing.App, *xgen, bool) {
+	g := c.cur.Load()
+	v, ok := g.apps.Load(key)
+	if !ok {
+		return routing.App{}, g, false
+	}
+	return v.(routing.App), g, true
+}
+
+func (g *xgen) putApp(key string, a routing.App) { g.apps.Store(key, a) }
 
 func (c *xcache) invalidate() { c.cur.Store(&xgen{}) }
 

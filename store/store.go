@@ -69,6 +69,8 @@ type Store struct {
 	// afterXRead, when set by a test, runs in XNumber between its Pebble
 	// read and its cache fill: the window the cache generations protect.
 	afterXRead func()
+	// afterAppRead is the same window in GetApp.
+	afterAppRead func()
 }
 
 // Open opens (creating if needed) the store in dir.
@@ -93,7 +95,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		s.maxPairs = MaxPairsPerX
 	}
 	s.cache.init()
-	db, err := pebble.Open(dir, &pebble.Options{Logger: pebbleLogger{s.log}})
+	db, err := pebble.Open(dir, pebbleOptions(s.log))
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
@@ -104,6 +106,45 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	return s, nil
 }
+
+// Pebble tuning for the outbox's churn (docs/EVENTS.md "Speed"). At 1000
+// AXB calls/s the store takes ~6,000 outbox items/s (5 events + 1 CDR, a few
+// hundred bytes each) plus the local CDR copies: 4-5 MB/s into the memtable.
+// Almost every outbox item is deleted within a second or two of its write.
+//
+//   - MemTableSize 64 MiB (default 4 MiB): a memtable then holds ~15 s of
+//     traffic instead of <1 s, so an item and its delete meet in memory and
+//     the flush drops the item; only the small tombstone reaches L0. With
+//     4 MiB nearly every item was flushed to L0 and compacted once or twice
+//     before its tombstone caught up, which is the ~8 % compaction seen in
+//     the profile, and the many small L0 files slowed the call path's point
+//     reads. Pebble grows a memtable from 256 KiB by doubling, so short-lived
+//     stores (tests) stay small.
+//   - MemTableStopWritesThreshold 4: up to 4 memtables (256 MiB worst case)
+//     may queue before writes stall, so a flush starved of CPU on a busy box
+//     does not stop the call path's synced writes. The WAL replayed at start
+//     is bounded by the same amount.
+//   - L0: each flush is one L0 sublevel; with 64 MiB flushes they come every
+//     ~15 s, so the default trigger of 4 sublevels (L0CompactionThreshold)
+//     compacts about once a minute. L0StopWritesThreshold is raised from 12
+//     to 24 so that a compaction delayed by a noisy neighbour slows reads a
+//     little instead of stopping writes.
+//   - A 64 MiB block cache (default 8 MiB) keeps bindings and indexes that
+//     routing reads on every INVITE in memory.
+func pebbleOptions(log *slog.Logger) *pebble.Options {
+	return &pebble.Options{
+		Logger:                      pebbleLogger{log},
+		MemTableSize:                64 << 20,
+		MemTableStopWritesThreshold: 4,
+		L0CompactionThreshold:       4,
+		L0StopWritesThreshold:       24,
+		Cache:                       pebbleCache,
+	}
+}
+
+// pebbleCache is shared by every store of the process (one in the daemon;
+// many in tests, which then share 64 MiB rather than take 64 MiB each).
+var pebbleCache = pebble.NewCache(64 << 20)
 
 func (s *Store) checkSchema() error {
 	v, ok, err := get(s.db, keySchema)
