@@ -27,6 +27,22 @@ type worker struct {
 	poke  chan struct{} // capacity 1: "the store may hold more for you"
 	queue []OutboxItem  // pending items of app, in id order
 	last  uint64        // highest id loaded
+
+	// settling is the previous round's store write, running while the next
+	// round pushes (nil when none). Its items stay in queue, and plan keeps
+	// their sessions back, until the write is reaped: the next item of a
+	// session is pushed only once its predecessor's outcome is durable, so
+	// the per-session order holds across a crash too.
+	settling *settleJob
+}
+
+// settleJob is one round's outcome being written to the store.
+type settleJob struct {
+	done chan struct{} // closed when err is set
+	err  error
+	ids  map[uint64]bool // every item of the round: their sessions wait
+	gone map[uint64]bool // delivered, nowhere or dead: dropped from queue
+	upd  map[uint64]OutboxItem
 }
 
 func newWorker(d *Dispatcher, app string) *worker {
@@ -43,6 +59,7 @@ func (w *worker) wake() {
 
 func (w *worker) run(ctx context.Context) {
 	defer w.d.wg.Done()
+	defer w.reap(true) // the last round's write ends before the worker does
 	for {
 		if ctx.Err() != nil {
 			w.d.retire(w, true)
@@ -52,6 +69,10 @@ func (w *worker) run(ctx context.Context) {
 		case <-w.poke:
 		default:
 		}
+		if !w.reapAndBackoff(ctx, false) {
+			w.d.retire(w, true)
+			return
+		}
 		if err := w.load(); err != nil {
 			w.d.log.Error("load pending items", "app", w.app, "err", err)
 			if !w.wait(ctx, storeBackoff) {
@@ -60,16 +81,30 @@ func (w *worker) run(ctx context.Context) {
 			}
 			continue
 		}
-		if len(w.queue) == 0 {
+		if len(w.queue) == 0 { // nothing settling either: its items are in queue
 			if w.d.retire(w, false) {
 				return
 			}
 			continue
 		}
 		now := w.d.now()
-		units, wake := plan(w.queue, now, maxUnitsPerRound)
+		var busy map[uint64]bool
+		if w.settling != nil {
+			busy = w.settling.ids
+		}
+		units, wake := plan(w.queue, now, maxUnitsPerRound, busy)
 		if len(units) > 0 {
 			w.deliver(ctx, units)
+			continue
+		}
+		if w.settling != nil {
+			// What is left waits on the write (or on a retry): wait for the
+			// write to end, or for new items, which may be pushable now.
+			select {
+			case <-ctx.Done():
+			case <-w.settling.done:
+			case <-w.poke:
+			}
 			continue
 		}
 		if !w.wait(ctx, wake.Sub(now)) {
@@ -77,6 +112,56 @@ func (w *worker) run(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// reap applies the previous round's write to the queue once it is done
+// (wait: block until it is). It reports the write's error, after which the
+// queue has been dropped: memory no longer matches the store, so the worker
+// starts again from the store, and pushed items may be pushed again (at
+// least once, SPEC §6.2).
+func (w *worker) reap(wait bool) error {
+	j := w.settling
+	if j == nil {
+		return nil
+	}
+	if wait {
+		<-j.done
+	} else {
+		select {
+		case <-j.done:
+		default:
+			return nil
+		}
+	}
+	w.settling = nil
+	if j.err != nil {
+		w.d.log.Error("settle outbox round", "app", w.app, "err", j.err)
+		clear(w.queue)
+		w.queue, w.last = nil, 0
+		return j.err
+	}
+	kept := w.queue[:0]
+	for _, it := range w.queue {
+		if j.gone[it.ID] {
+			continue
+		}
+		if u, ok := j.upd[it.ID]; ok {
+			it = u
+		}
+		kept = append(kept, it)
+	}
+	clear(w.queue[len(kept):]) // drop the payloads of settled items
+	w.queue = kept
+	return nil
+}
+
+// reapAndBackoff is reap, then the store backoff after a failed write. It
+// returns false when ctx ended.
+func (w *worker) reapAndBackoff(ctx context.Context, wait bool) bool {
+	if w.reap(wait) != nil {
+		return w.wait(ctx, storeBackoff)
+	}
+	return true
 }
 
 // wait returns true when poked or after d on the injected clock, false when
@@ -146,8 +231,9 @@ func (u unit) body() []byte {
 // waiting for its retry holds back the rest of its session (SPEC §6.2).
 // Fee records of different sessions share batches of MaxFeeBatch. When no
 // item is due, wake is when the first one will be. An item without a
-// sessionId is a session of its own.
-func plan(queue []OutboxItem, now time.Time, maxUnits int) (units []unit, wake time.Time) {
+// sessionId is a session of its own. Items in busy (the previous round's,
+// still being settled) are neither pushed nor let their session go on.
+func plan(queue []OutboxItem, now time.Time, maxUnits int, busy map[uint64]bool) (units []unit, wake time.Time) {
 	seen := make(map[string]bool)
 	fee := -1 // index in units of the fee batch being filled
 	for _, it := range queue {
@@ -159,6 +245,9 @@ func plan(queue []OutboxItem, now time.Time, maxUnits int) (units []unit, wake t
 			continue
 		}
 		seen[key] = true
+		if busy[it.ID] {
+			continue
+		}
 		if it.NextAttempt.After(now) {
 			if wake.IsZero() || it.NextAttempt.Before(wake) {
 				wake = it.NextAttempt
@@ -283,7 +372,9 @@ func (w *worker) push(ctx context.Context, app routing.App, u unit, down *downSe
 
 // settle writes a round's outcome to the store, then to the queue in
 // memory: delivered items deleted; failed ones rescheduled from their first
-// failure (NextRetry) or, with no slot left, moved to the dead letters.
+// failure (NextRetry) or, with no slot left, moved to the dead letters. The
+// write is started here and reaped by the worker's loop (reap), so the next
+// round's pushes overlap this round's fsync.
 func (w *worker) settle(ctx context.Context, units []unit, results []pushResult) {
 	now := w.d.now()
 	var done []uint64
@@ -325,37 +416,39 @@ func (w *worker) settle(ctx context.Context, units []unit, results []pushResult)
 		w.d.log.Error("push given up: dead letter", "app", w.app, "id", it.ID, "sessionId", it.SessionID,
 			"attempts", it.Attempts, "reason", it.LastError)
 	}
-	if err := w.record(done, retry, dead); err != nil {
-		// Memory no longer matches the store: start again from the store.
-		// Pushed items may be pushed again (at least once, SPEC §6.2).
-		w.d.log.Error("settle outbox round", "app", w.app, "err", err)
-		w.queue, w.last = nil, 0
+	// The store write runs while the next round pushes (pipelining); the
+	// previous one must be in first: one write in flight, in round order.
+	if w.reap(true) != nil {
+		// The queue was dropped and will be reloaded; this round's items
+		// are among what is reloaded, pushed again (at least once).
 		w.wait(ctx, storeBackoff)
 		return
 	}
-	gone := make(map[uint64]bool, len(done)+len(dead))
+	j := &settleJob{
+		done: make(chan struct{}),
+		ids:  make(map[uint64]bool, len(units)),
+		gone: make(map[uint64]bool, len(done)+len(dead)),
+		upd:  make(map[uint64]OutboxItem, len(retry)),
+	}
+	for _, u := range units {
+		for _, it := range u.items {
+			j.ids[it.ID] = true
+		}
+	}
 	for _, id := range done {
-		gone[id] = true
+		j.gone[id] = true
 	}
 	for _, it := range dead {
-		gone[it.ID] = true
+		j.gone[it.ID] = true
 	}
-	upd := make(map[uint64]OutboxItem, len(retry))
 	for _, it := range retry {
-		upd[it.ID] = it
+		j.upd[it.ID] = it
 	}
-	kept := w.queue[:0]
-	for _, it := range w.queue {
-		if gone[it.ID] {
-			continue
-		}
-		if u, ok := upd[it.ID]; ok {
-			it = u
-		}
-		kept = append(kept, it)
-	}
-	clear(w.queue[len(kept):]) // drop the payloads of settled items
-	w.queue = kept
+	w.settling = j
+	go func() {
+		j.err = w.record(done, retry, dead)
+		close(j.done)
+	}()
 }
 
 func (w *worker) record(done []uint64, retry, dead []OutboxItem) error {

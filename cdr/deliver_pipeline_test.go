@@ -1,0 +1,79 @@
+package cdr_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/xnum/xnum/cdr"
+	"github.com/xnum/xnum/routing"
+)
+
+// gated is the real outbox whose MarkDelivered waits until the test opens
+// the gate, after telling it that the write has begun: a slow fsync the
+// test controls.
+type gated struct {
+	cdr.OutboxStore
+	begun chan []uint64
+	gate  chan struct{}
+}
+
+func (g *gated) MarkDelivered(app string, ids ...uint64) error {
+	g.begun <- ids
+	<-g.gate
+	return g.OutboxStore.MarkDelivered(app, ids...)
+}
+
+// TestPipelinedSettle: while a round's MarkDelivered is being written, the
+// next round's pushes go out (other sessions), but the next item of a
+// session in that round waits until the write is done, so the per-session
+// order survives a crash during the write.
+func TestPipelinedSettle(t *testing.T) {
+	clk := newFakeClock(t0)
+	rc := newReceiver(t, clk, ok200)
+	apps := newAppBook(routing.App{Key: "app1", Secret: "k", StatusURL: rc.statusURL(), FeeURL: rc.feeURL()})
+	g := &gated{begun: make(chan []uint64, 16), gate: make(chan struct{})}
+	e := newEnv(t, t.TempDir(), clk, apps, func(d *cdr.DispatcherDeps) {
+		g.OutboxStore = d.Store
+		d.Store = g
+	})
+	e.run(t)
+	s1, s2 := callEvents("S1"), callEvents("S2")
+	mustEmitEvent(t, e.d, "app1", s1[0])
+	if p := session(t, rc.next(t)); p != "S1/callin" {
+		t.Fatalf("first push %s", p)
+	}
+	<-g.begun // S1's callin is being settled and stays so until the gate opens
+	mustEmitEvent(t, e.d, "app1", s1[1])
+	mustEmitEvent(t, e.d, "app1", s2[0])
+	if p := session(t, rc.next(t)); p != "S2/callin" {
+		t.Fatalf("while S1's settle is written: got %s, want S2/callin", p)
+	}
+	rc.none(t, "S1's callout before its callin's settle is written")
+	close(g.gate)
+	// S2's round held S2's callin alone: S1's callout, loaded with it,
+	// waited for its session's settle.
+	if ids := <-g.begun; len(ids) != 1 {
+		t.Fatalf("the round after S1's callin settled %d items, want 1 (S2's callin)", len(ids))
+	}
+	if p := session(t, rc.next(t)); p != "S1/callout" {
+		t.Fatalf("after the settle: got %s, want S1/callout", p)
+	}
+	<-g.begun // the callout's settle has begun; stopping waits for it
+	e.stop()
+	if n, err := e.ob.Pending("app1", 0, 10); err != nil || len(n) != 0 {
+		t.Fatalf("pending after stop: %d %v", len(n), err)
+	}
+}
+
+func session(t *testing.T, p push) string {
+	t.Helper()
+	var d struct {
+		EventType  string         `json:"eventType"`
+		StatusInfo map[string]any `json:"statusInfo"`
+	}
+	if err := json.Unmarshal(p.Body, &d); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := d.StatusInfo["sessionId"].(string)
+	return s + "/" + d.EventType
+}
