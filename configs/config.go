@@ -104,8 +104,10 @@ type Webhook struct {
 
 // CDR keeping.
 type CDR struct {
-	File      string        `mapstructure:"file"`      // JSON lines; "" = off
-	Retention time.Duration `mapstructure:"retention"` // local retention
+	File        string        `mapstructure:"file"`          // JSON lines; "" = off
+	FileMaxSize int64         `mapstructure:"file_max_size"` // bytes; cdr.file is rotated before it would pass this
+	FileKeep    int           `mapstructure:"file_keep"`     // rotated files kept (file.1 … file.N); 0 = none kept
+	Retention   time.Duration `mapstructure:"retention"`     // local retention
 }
 
 // Record is call recording.

@@ -129,6 +129,8 @@ api:
   admin_token: file-token
 cdr:
   retention: 30d
+  file_max_size: 8192
+  file_keep: 2
 record:
   retention: 1d12h
 release:
@@ -148,6 +150,9 @@ b_failure:
 	}
 	if c.CDR.Retention != 30*24*time.Hour || c.Record.Retention != 36*time.Hour {
 		t.Errorf("day durations: %v, %v", c.CDR.Retention, c.Record.Retention)
+	}
+	if c.CDR.FileMaxSize != 8192 || c.CDR.FileKeep != 2 {
+		t.Errorf("cdr.file rotation: %d bytes, keep %d", c.CDR.FileMaxSize, c.CDR.FileKeep)
 	}
 	if got := c.TrustedSources(); len(got) != 2 || got[1].String() != "192.0.2.7/32" {
 		t.Errorf("trusted sources %v", got)

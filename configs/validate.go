@@ -17,7 +17,7 @@ import (
 func (c Config) Validate() error {
 	for _, check := range []func() error{
 		c.validateSIP, c.validateTrunk, c.validateAPI, c.validateStore, c.validateMedia,
-		c.validateTimers, c.validatePlan, c.validateRelease, c.validateLog,
+		c.validateTimers, c.validatePlan, c.validateRelease, c.validateLog, c.validateCDR,
 	} {
 		if err := check(); err != nil {
 			return err
@@ -230,6 +230,19 @@ func (c Config) validateTimers() error {
 		if t.d <= 0 {
 			return bad(t.key, "%v is not positive", t.d)
 		}
+	}
+	return nil
+}
+
+// validateCDR checks cdr.file's rotation: a file must hold at least one
+// record (a CDR line is about 1 KiB), and file_keep bounds the disk used to
+// (file_keep+1) × file_max_size.
+func (c Config) validateCDR() error {
+	if c.CDR.FileMaxSize < 4096 {
+		return bad("cdr.file_max_size", "%d bytes is less than 4096", c.CDR.FileMaxSize)
+	}
+	if c.CDR.FileKeep < 0 || c.CDR.FileKeep > 1000 {
+		return bad("cdr.file_keep", "%d is not 0–1000", c.CDR.FileKeep)
 	}
 	return nil
 }

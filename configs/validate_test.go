@@ -57,6 +57,8 @@ func TestValidateRefuses(t *testing.T) {
 		{"callin timeout", "xmode.callin_timeout", ErrBadValue, func(c *Config) { c.XMode.CallinTimeout = 0 }},
 		{"webhook timeout", "webhook.timeout", ErrBadValue, func(c *Config) { c.Webhook.Timeout = 0 }},
 		{"cdr retention", "cdr.retention", ErrBadValue, func(c *Config) { c.CDR.Retention = 0 }},
+		{"cdr file size", "cdr.file_max_size", ErrBadValue, func(c *Config) { c.CDR.FileMaxSize = 100 }},
+		{"cdr file keep", "cdr.file_keep", ErrBadValue, func(c *Config) { c.CDR.FileKeep = -1 }},
 		{"record retention", "record.retention", ErrBadValue, func(c *Config) { c.Record.Retention = 0 }},
 		{"plan pattern", "numberplan", ErrBadValue, func(c *Config) { c.NumberPlan.Mobile = []string{"1[3-9"} }},
 		{"plan country code", "numberplan", ErrBadValue, func(c *Config) { c.NumberPlan.CountryCode = "+86" }},

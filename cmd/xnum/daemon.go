@@ -123,7 +123,8 @@ func start(ctx context.Context, cfg configs.Config, logger *slog.Logger) (_ *dae
 	if err != nil {
 		return nil, err
 	}
-	d.recorder, err = cdr.NewRecorder(d.dispatcher.RecorderStore(), cfg.CDR.File, logger)
+	d.recorder, err = cdr.NewRecorderFile(d.dispatcher.RecorderStore(),
+		cdr.FileOptions{Path: cfg.CDR.File, MaxSize: cfg.CDR.FileMaxSize, Keep: cfg.CDR.FileKeep}, logger)
 	if err != nil {
 		return nil, err
 	}
