@@ -58,6 +58,6 @@ func newCDRCmd(environ []string) *cobra.Command {
 	list.Flags().IntVar(&failReason, "ul-fail-reason", 0, "only this release cause (0 = normal)")
 	list.Flags().IntVar(&pageIndex, "page-index", 1, "page, from 1")
 	list.Flags().IntVar(&pageSize, "page-size", 50, "records per page (at most 1000)")
-	cmd.AddCommand(list)
+	cmd.AddCommand(list, newCDRTailCmd(cf))
 	return cmd
 }
