@@ -29,24 +29,36 @@ func (d *daemon) startBackground(ctx context.Context) {
 	if d.cfg.CDR.Retention <= 0 {
 		return
 	}
+	// cdr.retention: prune once now, before the start returns (records that
+	// aged out while xnum was down are gone before anyone queries), then
+	// hourly: retention is counted in days.
+	d.pruneCDRs(time.Now())
 	d.bg.Add(1)
 	go func() {
 		defer d.bg.Done()
-		// Prune once at start, then hourly: retention is counted in days.
 		t := time.NewTicker(time.Hour)
 		defer t.Stop()
 		for {
-			n, err := d.store.PruneCDRs(time.Now().Add(-d.cfg.CDR.Retention))
-			if err != nil {
-				d.log.Warn("CDR pruning failed", "err", err)
-			} else if n > 0 {
-				d.log.Info("pruned old CDRs", "count", n, "retention", d.cfg.CDR.Retention)
-			}
 			select {
 			case <-ctx.Done():
 				return
-			case <-t.C:
+			case now := <-t.C:
+				d.pruneCDRs(now)
 			}
 		}
 	}()
+}
+
+// pruneCDRs deletes the local CDRs stored before now − cdr.retention and
+// returns how many went.
+func (d *daemon) pruneCDRs(now time.Time) int {
+	n, err := d.store.PruneCDRs(now.Add(-d.cfg.CDR.Retention))
+	if err != nil {
+		d.log.Warn("CDR pruning failed", "err", err)
+		return 0
+	}
+	if n > 0 {
+		d.log.Info("pruned old CDRs", "count", n, "retention", d.cfg.CDR.Retention)
+	}
+	return n
 }
