@@ -40,8 +40,9 @@ type call struct {
 	bRes       <-chan *sip.Response
 	bDone      <-chan struct{}
 	bState     bState
-	bFinal     int  // B's final status, 0 while none
-	cancelB    bool // CANCEL owed to B once it sends a provisional (RFC 3261 §9.1)
+	bFinal     int      // B's final status, 0 while none
+	cancelB    bool     // CANCEL owed to B once it sends a provisional (RFC 3261 §9.1)
+	early      earlyLog // B's 18x as the read loop saw them (early.go)
 	cancelSent bool
 	bAckSent   bool
 	bQ850      int // Q.850 cause of B's Reason on its final failure

@@ -245,9 +245,15 @@ func (c *call) retransHook(id legID) sip.FnTxResponse {
 }
 
 func (c *call) onBResponse(r *sip.Response) {
-	switch {
-	case r.StatusCode < 200:
+	if r.StatusCode < 200 {
+		if r.StatusCode > 100 {
+			c.early.take() // seen in order: nothing to catch up
+		}
 		c.onBProvisional(r)
+		return
+	}
+	c.missedProvisionals() // 18x that this answer overtook in sipgo (early.go)
+	switch {
 	case r.StatusCode < 300:
 		c.onB2xx(r)
 	default:

@@ -201,6 +201,7 @@ func NewServer(d Deps) (*Server, error) {
 	}
 	s.ua, s.tp, s.txl = ua, ua.TransportLayer(), ua.TransactionLayer()
 	s.txl.OnRequest(s.onRequest)
+	s.tp.OnMessage(s.noteProvisional) // after the transaction layer's (early.go)
 	return s, nil
 }
 
