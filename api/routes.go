@@ -42,7 +42,7 @@ func (s *Server) routes() {
 	s.mux.Handle("POST "+a+"/{appKey}/numbers/{e164}/resume", s.admin(s.suspendNumber(false)))
 	s.mux.Handle("GET /admin/v1/cdrs", s.admin(s.queryCDRs))
 	// Filled in by later issues (media: prompts; events: outbox).
-	s.mux.Handle("PUT "+a+"/{appKey}/prompts/{name}", s.admin(s.notImplemented))
+	s.mux.Handle("PUT "+a+"/{appKey}/prompts/{name}", s.admin(s.uploadPrompt))
 	s.mux.Handle("GET /admin/v1/outbox/dead", s.admin(s.listDead))
 	s.mux.Handle("POST /admin/v1/outbox/dead/{id}/redrive", s.admin(s.redriveDead))
 }

@@ -38,6 +38,9 @@ type Deps struct {
 	// Outbox serves the dead-letter endpoints (outbox.go); nil answers them
 	// 1010501.
 	Outbox DeadLetters
+	// Prompts keeps uploaded prompts (prompts.go); nil answers the upload
+	// 1010501.
+	Prompts PromptUploads
 }
 
 // Server serves the management API (SPEC §5) and the admin API (SPEC §8).
@@ -54,6 +57,7 @@ type Server struct {
 	requests   *prometheus.CounterVec
 	mux        *http.ServeMux
 	dead       DeadLetters
+	prompts    PromptUploads
 }
 
 // defaultAuthWindow is api.auth_window's default (SPEC §5, ±300 s).
@@ -73,6 +77,7 @@ func New(d Deps) *Server {
 		limiters:   newLimiters(d.Config.RateLimit),
 		mux:        http.NewServeMux(),
 		dead:       d.Outbox,
+		prompts:    d.Prompts,
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -141,15 +142,6 @@ func start(ctx context.Context, cfg configs.Config, logger *slog.Logger) (_ *dae
 	d.startBackground(bgCtx)
 	d.startHeartbeat(bgCtx)
 
-	apiSrv := api.New(api.Deps{
-		Store:      d.store,
-		Outbox:     deadLetters{outbox, d.dispatcher},
-		Plan:       plan,
-		Config:     cfg.API,
-		Logger:     logger,
-		Registerer: d.registry,
-	})
-
 	// Media: RTP relay and prompts (SPEC §4.3). The engine outlives SIP:
 	// calls send their BYEs before they free their legs, and it closes
 	// after SIP in shutdown.
@@ -162,6 +154,11 @@ func start(ctx context.Context, cfg configs.Config, logger *slog.Logger) (_ *dae
 	if err != nil {
 		return nil, err
 	}
+	apps, err := d.store.ListApps()
+	if err != nil {
+		return nil, fmt.Errorf("uploaded prompts: %w", err)
+	}
+	loadAppPrompts(apps, filepath.Join(cfg.Store.Dir, "prompts"), d.prompts, logger)
 	d.runMedia(bgCtx)
 	registerMediaMetrics(d.registry, d.media)
 
@@ -171,6 +168,16 @@ func start(ctx context.Context, cfg configs.Config, logger *slog.Logger) (_ *dae
 	if err != nil {
 		return nil, err
 	}
+	apiSrv := api.New(api.Deps{
+		Store:      d.store,
+		Outbox:     deadLetters{outbox, d.dispatcher},
+		Prompts:    promptFiles{dir: filepath.Join(cfg.Store.Dir, "prompts"), lib: d.prompts},
+		Plan:       plan,
+		Config:     cfg.API,
+		Logger:     logger,
+		Registerer: d.registry,
+	})
+
 	d.sip, err = sip.NewServer(sip.Deps{
 		SIP:          cfg.SIP,
 		Trunk:        cfg.Trunk,

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -142,4 +143,74 @@ func registerMediaMetrics(r *prometheus.Registry, eng *media.Engine) {
 		counter("xnum_media_played_total", "Local audio frames sent (prompts, ringback).",
 			func(s media.LegStats) uint64 { return s.Played }),
 	)
+}
+
+// promptFiles keeps uploaded prompts (api.PromptUploads): the WAV as sent,
+// in <store.dir>/prompts/<appKey>/<name>.wav, and the decoded prompt in the
+// app's set of the library, where calls find it at once. At start-up
+// loadAppPrompts puts every app's files back into the library.
+type promptFiles struct {
+	dir string
+	lib *media.PromptLibrary
+}
+
+// UploadPrompt implements api.PromptUploads. The file is written to a
+// temporary name, synced and renamed, so a crash leaves the old prompt or
+// the new one, never half a file.
+func (f promptFiles) UploadPrompt(appKey, name string, wav []byte) (string, error) {
+	if err := media.ValidPromptName(name); err != nil {
+		return "", err
+	}
+	p, err := media.ParseWAV(wav)
+	if err != nil {
+		return "", err
+	}
+	if strings.ContainsAny(appKey, `/\`) || appKey == "" || appKey == "." || appKey == ".." {
+		return "", fmt.Errorf("%w: app key %q as a directory", media.ErrBadPrompt, appKey)
+	}
+	dir := filepath.Join(f.dir, appKey)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return "", err
+	}
+	file := name + ".wav"
+	tmp, err := os.CreateTemp(dir, "."+name+"-*.tmp")
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(wav); err != nil {
+		tmp.Close()
+		return "", err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return "", err
+	}
+	if err := tmp.Close(); err != nil {
+		return "", err
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, file)); err != nil {
+		return "", err
+	}
+	f.lib.App(appKey).Put(name, p)
+	return file, nil
+}
+
+// loadAppPrompts loads the uploaded prompts every app lists into the
+// library. A missing or broken file is logged and skipped: the built-in
+// prompt of that name, if any, plays instead.
+func loadAppPrompts(apps []routing.App, dir string, lib *media.PromptLibrary, log *slog.Logger) {
+	for _, a := range apps {
+		for name, file := range a.Prompts {
+			raw, err := os.ReadFile(filepath.Join(dir, a.Key, filepath.Base(file)))
+			if err == nil {
+				var p *media.Prompt
+				if p, err = media.ParseWAV(raw); err == nil {
+					lib.App(a.Key).Put(name, p)
+					continue
+				}
+			}
+			log.Warn("uploaded prompt not loaded", "appKey", a.Key, "prompt", name, "err", err)
+		}
+	}
 }
