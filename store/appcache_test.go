@@ -4,6 +4,8 @@ import (
 	"errors"
 	"sync"
 	"testing"
+
+	"github.com/xnum/xnum/routing"
 )
 
 // Every app mutation is seen by the next GetApp: the cache never answers
@@ -122,4 +124,36 @@ func TestGetAppCacheRace(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
+}
+
+// A number that is no X is remembered as such only until numbers change: a
+// number added afterwards is an X at once, and a lookup that read "no X"
+// before the add was acknowledged does not leave that answer behind.
+func TestXNumberNegativeCache(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	seedApp(t, s, "a", xnum(1))
+	if ok, err := s.IsX(xnum(2)); err != nil || ok {
+		t.Fatalf("IsX before the add: %v %v", ok, err)
+	}
+	read, proceed := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	s.afterXRead = func() {
+		once.Do(func() {
+			close(read)
+			<-proceed
+		})
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { _, _ = s.IsX(xnum(3)) }) // reads "no X", parked before it keeps that
+	<-read
+	if err := s.AddNumbers("a", []routing.Number{xnum(2), xnum(3)}, "0755"); err != nil {
+		t.Fatal(err)
+	}
+	close(proceed)
+	wg.Wait()
+	for _, n := range []routing.Number{xnum(2), xnum(3)} {
+		if ok, err := s.IsX(n); err != nil || !ok {
+			t.Fatalf("IsX(%s) after the add: %v %v", n.Masked(), ok, err)
+		}
+	}
 }

@@ -25,7 +25,14 @@ type xcache struct {
 }
 
 type xgen struct {
-	m    sync.Map // routing.Number → xentry
+	m sync.Map // routing.Number → xentry
+	// no holds numbers known to be no X, at most maxNegative a generation:
+	// the loop guard asks about every caller (SPEC §2), and a Pebble Get
+	// per INVITE for an answer that only changes when numbers do was the
+	// call path's largest read. The bound keeps an unbounded number space
+	// from growing memory; past it, misses read Pebble as before.
+	no   sync.Map // routing.Number → struct{}
+	noN  atomic.Int64
 	apps sync.Map // app key → routing.App, for GetApp (the dispatcher's per-push lookup)
 }
 
@@ -47,6 +54,23 @@ func (c *xcache) get(n routing.Number) (xentry, *xgen, bool) {
 }
 
 func (g *xgen) put(n routing.Number, e xentry) { g.m.Store(n, e) }
+
+// maxNegative bounds xgen.no.
+const maxNegative = 100_000
+
+func (g *xgen) isNo(n routing.Number) bool {
+	_, ok := g.no.Load(n)
+	return ok
+}
+
+func (g *xgen) putNo(n routing.Number) {
+	if g.noN.Load() >= maxNegative {
+		return
+	}
+	if _, loaded := g.no.LoadOrStore(n, struct{}{}); !loaded {
+		g.noN.Add(1)
+	}
+}
 
 // app returns the cached app of key and the generation it looked in, for
 // putApp. Apps share the X cache's generations: every app mutation sets

@@ -109,10 +109,20 @@ func (s *Store) XNumber(n routing.Number) (routing.XNumber, routing.App, bool, e
 		return e.x, cloneApp(e.app), true, nil
 	}
 	// Most misses are numbers that are no X (every caller passes the loop
-	// guard): one Get answers them.
+	// guard): one Get answers them, and the answer is kept in the same
+	// generation (a number added later swaps the generation).
+	if gen.isNo(n) {
+		return routing.XNumber{}, routing.App{}, false, nil
+	}
 	err := s.read(func() error {
 		var err error
 		_, ok, err = get(s.db, xKey(n))
+		if err == nil && !ok {
+			if s.afterXRead != nil {
+				s.afterXRead()
+			}
+			gen.putNo(n)
+		}
 		return err
 	})
 	if err != nil || !ok {

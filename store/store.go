@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 
 	"github.com/xnum/xnum/routing"
 )
@@ -131,8 +132,13 @@ func Open(dir string, opts Options) (*Store, error) {
 //     little instead of stopping writes.
 //   - A 64 MiB block cache (default 8 MiB) keeps bindings and indexes that
 //     routing reads on every INVITE in memory.
+//   - Bloom filters (10 bits a key, ~1 % false positives) on every level:
+//     the call path's point reads are mostly of keys that do not exist (the
+//     loop guard asks whether each caller is an X, a party without a
+//     binding), and without a filter each such Get searched every L0 file
+//     and level (~7 % of the CPU at 1000 calls/s in the profile).
 func pebbleOptions(log *slog.Logger) *pebble.Options {
-	return &pebble.Options{
+	o := &pebble.Options{
 		Logger:                      pebbleLogger{log},
 		MemTableSize:                64 << 20,
 		MemTableStopWritesThreshold: 4,
@@ -140,6 +146,10 @@ func pebbleOptions(log *slog.Logger) *pebble.Options {
 		L0StopWritesThreshold:       24,
 		Cache:                       pebbleCache,
 	}
+	for i := range o.Levels {
+		o.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+	}
+	return o
 }
 
 // pebbleCache is shared by every store of the process (one in the daemon;
