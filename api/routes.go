@@ -1,6 +1,10 @@
 package api
 
-import "github.com/xnum/xnum/routing"
+import (
+	"net/http"
+
+	"github.com/xnum/xnum/routing"
+)
 
 // routes registers every endpoint on the standard library's ServeMux with
 // Go 1.22 method+path patterns (see docs/API.md).
@@ -25,6 +29,9 @@ func (s *Server) routes() {
 	s.mux.Handle("POST "+axybPath, s.rest(mode(routing.ModeAXYB, true), false, s.axybBind))
 	s.mux.Handle("GET "+axybPath, s.rest(mode(routing.ModeAXYB, false), true, s.axybQuery))
 	s.mux.Handle("DELETE "+axybPath, s.rest(mode(routing.ModeAXYB, true), true, s.axybUnbind))
+	// SPEC §5 recording download (any mode): 301 to a signed link.
+	s.mux.Handle("GET "+recordPath, http.HandlerFunc(s.recordDownload))
+	s.mux.Handle("GET "+recordFilePath, http.HandlerFunc(s.recordFile))
 
 	// SPEC §8 admin API.
 	const a = "/admin/v1/apps"

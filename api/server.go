@@ -41,6 +41,9 @@ type Deps struct {
 	// Prompts keeps uploaded prompts (prompts.go); nil answers the upload
 	// 1010501.
 	Prompts PromptUploads
+	// Records serves recording downloads (records.go); nil answers them
+	// 1010501.
+	Records RecordFiles
 }
 
 // Server serves the management API (SPEC §5) and the admin API (SPEC §8).
@@ -58,6 +61,8 @@ type Server struct {
 	mux        *http.ServeMux
 	dead       DeadLetters
 	prompts    PromptUploads
+	records    RecordFiles
+	linkKey    []byte // signs recording download links
 }
 
 // defaultAuthWindow is api.auth_window's default (SPEC §5, ±300 s).
@@ -78,6 +83,8 @@ func New(d Deps) *Server {
 		mux:        http.NewServeMux(),
 		dead:       d.Outbox,
 		prompts:    d.Prompts,
+		records:    d.Records,
+		linkKey:    newLinkKey(),
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -11,7 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/xnum/xnum/media"
@@ -339,13 +341,25 @@ func (c *call) recordHint() {
 	c.m.b.Play(media.PromptSource(p))
 }
 
-// startRecording opens <record.dir>/<sessionId>.wav, A left and B right.
+// startRecording opens <record.dir>/<appKey>/<sessionId>.wav, A left and
+// B right. The app's folder is what makes a recording downloadable by its
+// app only (SPEC §5).
 func (c *call) startRecording() {
 	c.m.recHint = nil
 	if c.ended || c.m.rec != nil {
 		return
 	}
-	rec, err := media.StartRecording(filepath.Join(c.s.d.RecordDir, c.recordName()), c.m.a, c.m.b)
+	app := c.dec.App.Key
+	if app == "" || app == "." || app == ".." || strings.ContainsAny(app, `/\`) {
+		c.s.log.Warn("sip recording not started: app key unusable as a folder")
+		return
+	}
+	dir := filepath.Join(c.s.d.RecordDir, app)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		c.s.log.Warn("sip recording not started", "err", err)
+		return
+	}
+	rec, err := media.StartRecording(filepath.Join(dir, c.recordName()), c.m.a, c.m.b)
 	if err != nil {
 		c.s.log.Warn("sip recording not started", "err", err)
 		return

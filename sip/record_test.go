@@ -59,7 +59,7 @@ func TestRecording(t *testing.T) {
 		}
 	}
 	waitUntil(t, "the recording to start", func() bool {
-		m, _ := filepath.Glob(filepath.Join(dir, "*.wav"))
+		m, _ := filepath.Glob(filepath.Join(dir, "rec", "*.wav"))
 		return len(m) == 1
 	})
 	toneA, toneB := toneSamples(media.FrameSamples, 1000, 9000), toneSamples(media.FrameSamples, 400, 6000)
@@ -81,7 +81,7 @@ func TestRecording(t *testing.T) {
 		t.Fatalf("CDR recordFlag %d object %q (session %q) start %q domain %q",
 			rec.RecordFlag, rec.RecordObjectName, rec.SessionID, rec.RecordStartTime, rec.RecordDomain)
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, rec.RecordObjectName))
+	raw, err := os.ReadFile(filepath.Join(dir, "rec", rec.RecordObjectName)) // the app's folder
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestRecording(t *testing.T) {
 	if rec := e.cdr(); rec.RecordFlag != 0 || rec.RecordObjectName != "" {
 		t.Errorf("recorded without the app's permission: %+v", rec)
 	}
-	if m, _ := filepath.Glob(filepath.Join(dir, "*.wav")); len(m) != 1 {
+	if m, _ := filepath.Glob(filepath.Join(dir, "*", "*.wav")); len(m) != 1 {
 		t.Errorf("%d recordings, want 1", len(m))
 	}
 }

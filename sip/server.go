@@ -66,8 +66,9 @@ type Deps struct {
 	Callin Callin
 	DTMF   configs.DTMF
 	// RecordDir is record.dir: calls with recordFlag, whose app allows
-	// recording, are recorded there as <sessionId>.wav (SPEC §4.3); ""
-	// records nothing. RecordDomain goes into the CDR's recordDomain.
+	// recording, are recorded there as <appKey>/<sessionId>.wav (SPEC
+	// §4.3; the CDR's recordObjectName is <sessionId>.wav); "" records
+	// nothing. RecordDomain goes into the CDR's recordDomain.
 	RecordDir, RecordDomain string
 	// testCollect makes a call collect digits after routing (tests only:
 	// the seam the AXE mode's routing will use, collect.go).

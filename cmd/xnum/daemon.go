@@ -172,6 +172,7 @@ func start(ctx context.Context, cfg configs.Config, logger *slog.Logger) (_ *dae
 		Store:      d.store,
 		Outbox:     deadLetters{outbox, d.dispatcher},
 		Prompts:    promptFiles{dir: filepath.Join(cfg.Store.Dir, "prompts"), lib: d.prompts},
+		Records:    recordFiles{dir: recDir},
 		Plan:       plan,
 		Config:     cfg.API,
 		Logger:     logger,

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/netip"
 	"os"
@@ -97,27 +98,34 @@ func recordDir(cfg configs.Config) (string, error) {
 	return dir, nil
 }
 
-// pruneRecordings deletes the *.wav files of dir last written before
-// cutoff and returns how many went.
+// pruneRecordings deletes the recordings (<dir>/<appKey>/*.wav) last
+// written before cutoff and returns how many went.
 func pruneRecordings(dir string, cutoff time.Time) (int, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return 0, err
-	}
 	n := 0
-	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), ".wav") {
-			continue
+	err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() || !strings.HasSuffix(e.Name(), ".wav") {
+			return nil // an unreadable folder is skipped, not fatal
 		}
 		info, err := e.Info()
-		if err != nil || !info.ModTime().Before(cutoff) {
-			continue
-		}
-		if err := os.Remove(filepath.Join(dir, e.Name())); err == nil {
+		if err == nil && info.ModTime().Before(cutoff) && os.Remove(path) == nil {
 			n++
 		}
+		return nil
+	})
+	return n, err
+}
+
+// recordFiles serves recordings to the API (api.RecordFiles): the
+// recording fileName of app is <record.dir>/<appKey>/<fileName>.
+type recordFiles struct{ dir string }
+
+// Open implements api.RecordFiles. Names that are paths are refused as not
+// found.
+func (f recordFiles) Open(appKey, fileName string) (fs.File, error) {
+	if appKey == "" || appKey == "." || appKey == ".." || strings.ContainsAny(appKey+fileName, `/\`) {
+		return nil, fs.ErrNotExist
 	}
-	return n, nil
+	return os.Open(filepath.Join(f.dir, appKey, fileName))
 }
 
 // registerMediaMetrics exports the engine's counters and ports.

@@ -6,9 +6,14 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/xnum/xnum/media"
+	"github.com/xnum/xnum/routing"
 )
 
 // wav16 is an 8 kHz (or rate) mono 16-bit PCM WAV of n samples.
@@ -109,5 +114,66 @@ func TestPromptUpload(t *testing.T) {
 	d2, _ := startDaemon(t, cfg)
 	if p, ok := d2.prompts.Prompt("demo", "welcome"); !ok || !bytes.Equal(p.Payload(media.PCMU), want.Payload(media.PCMU)) {
 		t.Fatal("uploaded prompt lost at restart")
+	}
+}
+
+// TestRecordingDownload: GET /rest/provision/voice/record/v1.0?fileName=…
+// signed by the owning app answers 301 with a short-lived signed link that
+// serves the WAV; another app gets 1016001 for the same name; a tampered
+// link is refused (SPEC §5).
+func TestRecordingDownload(t *testing.T) {
+	cfg := testConfig(t)
+	d, _ := startDaemon(t, cfg)
+	if err := d.store.CreateApp(routing.App{Key: "other", Secret: "other-secret", Mode: routing.ModeAX}); err != nil {
+		t.Fatal(err)
+	}
+	const name = "0123456789abcdef.wav"
+	wav := wav16(8000, 1, 800)
+	if err := os.MkdirAll(filepath.Join(cfg.Record.Dir, "demo"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(cfg.Record.Dir, "demo", name), wav, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func(app, secret, fileName string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, d.APIURL()+"/rest/provision/voice/record/v1.0?fileName="+url.QueryEscape(fileName), nil)
+		for k, v := range akskHeaders(app, secret, time.Now()) {
+			req.Header[k] = v
+		}
+		resp, err := noFollow.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+	resp := get(demoApp, demoSecret, name)
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusMovedPermanently || loc == "" {
+		t.Fatalf("owner: HTTP %d Location %q", resp.StatusCode, loc)
+	}
+	file, err := noFollow.Get(loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(file.Body)
+	file.Body.Close()
+	if file.StatusCode != 200 || file.Header.Get("Content-Type") != "audio/wav" || !bytes.Equal(body, wav) {
+		t.Fatalf("link: HTTP %d %s, %d bytes", file.StatusCode, file.Header.Get("Content-Type"), len(body))
+	}
+	if resp := get("other", "other-secret", name); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("another app: HTTP %d, want 404 (1016001)", resp.StatusCode)
+	}
+	if resp := get(demoApp, demoSecret, "../demo/"+name); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a path as fileName: HTTP %d, want 400", resp.StatusCode)
+	}
+	u, _ := url.Parse(loc)
+	q := u.Query()
+	q.Set("app", "other")
+	u.RawQuery = q.Encode()
+	if r, err := noFollow.Get(u.String()); err != nil || r.StatusCode != http.StatusUnauthorized {
+		t.Errorf("tampered link: %v %v", r.StatusCode, err)
 	}
 }
