@@ -49,20 +49,31 @@ const wavHeaderLen = 44
 // StartRecording creates the file at path and records left's and right's
 // parties into it until Close. A leg records into one recording at a time;
 // the previous one is replaced.
+//
+// The legs are tapped before the file appears, under the recording's lock
+// (packets wait for the file): once the file exists, every packet is
+// recorded.
 func StartRecording(path string, left, right *Leg) (*Recording, error) {
+	r := &Recording{path: path, legs: [2]*Leg{left, right}, start: left.eng.now()}
+	r.mu.Lock()
+	tl, tr := &recTap{r: r, ch: 0}, &recTap{r: r, ch: 1}
+	oldL, oldR := left.rec.Swap(tl), right.rec.Swap(tr)
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o640)
+	if err == nil {
+		r.f, r.w = f, bufio.NewWriterSize(f, 32<<10)
+		if _, err = r.w.Write(wavHeader(0)); err != nil {
+			f.Close()
+			os.Remove(path)
+		}
+	}
 	if err != nil {
+		r.closed = true
+		r.mu.Unlock()
+		left.rec.CompareAndSwap(tl, oldL)
+		right.rec.CompareAndSwap(tr, oldR)
 		return nil, fmt.Errorf("media: recording: %w", err)
 	}
-	r := &Recording{path: path, legs: [2]*Leg{left, right}, f: f, w: bufio.NewWriterSize(f, 32<<10),
-		start: left.eng.now()}
-	if _, err := r.w.Write(wavHeader(0)); err != nil {
-		f.Close()
-		os.Remove(path)
-		return nil, fmt.Errorf("media: recording: %w", err)
-	}
-	left.rec.Store(&recTap{r: r, ch: 0})
-	right.rec.Store(&recTap{r: r, ch: 1})
+	r.mu.Unlock()
 	return r, nil
 }
 
