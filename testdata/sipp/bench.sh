@@ -97,6 +97,12 @@ api:
   admin_token: "$TOKEN"
 store:
   dir: "$WORK/store"
+media:
+  # A zero-hold ramp releases every call's two RTP pairs at once and each
+  # rests media.quarantine (5s) before reuse: at 1000+ calls/s that needs
+  # ~10,000 pairs, more than the default 20000-29999 range holds. A carrier
+  # running high call rates widens the range the same way.
+  rtp_ports: 10000-59999
 cdr:
   file: "$WORK/cdr.jsonl"
 demo:
