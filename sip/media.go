@@ -157,7 +157,8 @@ func (c *call) mustAnchor() bool {
 		}
 	}
 	_, ok := c.promptOf(b.LastMinVoice)
-	return ok || c.wantsRecording()
+	_, hint := c.promptOf(b.PreVoice.CalleeHintTone)
+	return ok || hint || c.wantsRecording()
 }
 
 // wantsRecording: the binding asks for it and its app allows it (SPEC §4.3,
@@ -320,14 +321,24 @@ func (c *call) mediaAnswered() {
 	c.m.answered = true
 	c.m.timeoutA, c.m.timeoutB = c.m.a.Timeout(), c.m.b.Timeout()
 	c.expectRTP()
+	// B hears preVoice.calleeHintTone first (SPEC §5), then, like A, the
+	// recording notice; A's voice waits while B's prompts play.
+	var toB []media.Source
+	if p, ok := c.promptOf(c.dec.Options.PreVoice.CalleeHintTone); ok {
+		toB = append(toB, media.PromptSource(p))
+	}
 	if c.wantsRecording() {
-		c.recordHint()
+		toB = c.recordHint(toB)
+	}
+	if len(toB) > 0 {
+		c.m.b.Play(toB...)
 	}
 }
 
 // recordHint plays recordHintTone (the built-in recording notice when the
-// binding names none) to both parties; recording starts when it ends.
-func (c *call) recordHint() {
+// binding names none) to A now and adds it to what B hears; recording
+// starts when A's ends.
+func (c *call) recordHint(toB []media.Source) []media.Source {
 	name := c.dec.Options.RecordHintTone
 	if name == "" {
 		name = routing.PromptRecording
@@ -335,10 +346,10 @@ func (c *call) recordHint() {
 	p, ok := c.promptOf(name)
 	if !ok {
 		c.startRecording()
-		return
+		return toB
 	}
 	c.m.recHint = c.m.a.Play(media.PromptSource(p)).Done()
-	c.m.b.Play(media.PromptSource(p))
+	return append(toB, media.PromptSource(p))
 }
 
 // startRecording opens <record.dir>/<appKey>/<sessionId>.wav, A left and

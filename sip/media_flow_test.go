@@ -410,3 +410,42 @@ func TestPassthrough(t *testing.T) {
 	}
 	e.cdr()
 }
+
+// TestCalleeHintTone: preVoice.calleeHintTone plays to B when it answers;
+// A's voice reaches B after it (SPEC §5).
+func TestCalleeHintTone(t *testing.T) {
+	t.Parallel()
+	e := newMediaEnv(t, mediaEnvConfig{})
+	x, a, _ := bindWith(t, e.st, func(r *store.BindRequest) { r.PreVoice.CalleeHintTone = "hint" })
+	hint, _ := e.lib.Prompt("demo", "hint")
+	pa, pb := newRTPPeer(t, aMediaHost), newRTPPeer(t, bMediaHost)
+	c := e.invite(e.A, inviteOpt{user: x, from: a, sdp: pa.sdp("alice", "sendrecv", fPCMU)})
+	in := e.B.expect(sip.INVITE)
+	e.B.respond(in, 200, "btag-ch", pb.sdp("bob", "sendrecv", fPCMA))
+	e.B.expect(sip.ACK)
+	r := finalOf(t, c.tx)
+	toA, _ := mediaOf(t, r.Body())
+	c.answered(r, "")
+	want := hint.Payload(media.PCMA)
+	var heard []byte
+	for len(heard) < len(want) {
+		heard = append(heard, pb.recv().pkt.Payload...)
+	}
+	if !bytes.Equal(heard, want) {
+		t.Fatal("B did not hear calleeHintTone first")
+	}
+	// A speaks at the normal rate: its frames are held back while the hint
+	// still owns B's stream (up to its last tick), then reach B.
+	tick := time.NewTicker(media.FramePeriod)
+	defer tick.Stop()
+	for i := range 10 {
+		<-tick.C
+		pa.send(toA, 0, frameOf(0xA6, i))
+	}
+	conv := make([]byte, media.FrameSamples)
+	media.TranscodeULawToALaw(conv, frameOf(0xA6, 9))
+	for got := pb.recv(); !bytes.Equal(got.pkt.Payload, conv); got = pb.recv() {
+	}
+	e.hangupByA(&relayCall{c: c})
+	e.cdr()
+}

@@ -67,14 +67,14 @@ func TestRecording(t *testing.T) {
 	media.EncodeSamples(media.PCMU, ua, toneA)
 	media.EncodeSamples(media.PCMA, al, toneB)
 	const frames = 25
+	base := e.eng.Stats().RTPIn
 	for range frames {
 		pa.send(toA, 0, ua)
 		pb.send(toB, 8, al)
 	}
-	for range frames {
-		pa.recv()
-		pb.recv()
-	}
+	// Recorded as they arrive, before forwarding (which holds a party's
+	// voice back while the other still hears the tail of its hint).
+	waitUntil(t, "both parties' frames to be received", func() bool { return e.eng.Stats().RTPIn >= base+2*frames })
 	e.hangupByA(&relayCall{c: c})
 	rec := e.cdr()
 	if rec.RecordFlag != 1 || rec.RecordObjectName != rec.SessionID+".wav" || rec.RecordStartTime == "" || rec.RecordDomain != "rec.example:8080" {
