@@ -212,11 +212,6 @@ func (s *Server) freezeApp(frozen bool) adminHandler {
 	}
 }
 
-// notImplemented answers the admin endpoints a later issue fills in.
-func (s *Server) notImplemented(_ http.ResponseWriter, _ *http.Request) (any, error) {
-	return nil, ErrNotImplemented
-}
-
 func validKey(s string, min, max int) bool {
 	if len(s) < min || len(s) > max {
 		return false
