@@ -143,7 +143,11 @@ func TestE2ENumberShapes(t *testing.T) {
 
 	t.Run("bound fixed-line caller", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, envOpts{})
+		// Nine refusals in a row, each playing its prompt (SPEC §4.3):
+		// 0.2 s test prompts instead of the 5 s built-in one.
+		dir := t.TempDir()
+		writeTestPrompts(t, dir)
+		e := newEnv(t, envOpts{PromptDir: dir})
 		const xShen, xBJ = "+8617000000002", "+8617000000003"
 		shen, bj := stranger.with("+8675512345678"), stranger.with("+861012345678")
 		e.bind(demoApp, demoSecret, axbBind{RelationNum: xShen, CallerNum: shen.Number, CalleeNum: "+8613800000013"})
