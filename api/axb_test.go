@@ -371,3 +371,21 @@ func TestSubscribeTimeFormat(t *testing.T) {
 		t.Errorf("subscribeTime %q", ts)
 	}
 }
+
+// A binding may name "none" for any of its prompts: it is stored and plays
+// nothing (SPEC §4.3), unlike an unknown name (1010002).
+func TestBindPromptNone(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	id, _ := e.bind(app1, map[string]any{
+		"callerNum": numA, "calleeNum": numB, "relationNum": x1,
+		"lastMinVoice": routing.PromptNone,
+		"preVoice":     map[string]any{"callerHintTone": routing.PromptNone},
+	})
+	b, err := e.st.GetBinding("app1", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.LastMinVoice != routing.PromptNone || b.PreVoice.CallerHintTone != routing.PromptNone {
+		t.Errorf("stored prompts %q %q, want none", b.LastMinVoice, b.PreVoice.CallerHintTone)
+	}
+}

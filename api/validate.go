@@ -74,11 +74,15 @@ func (s *Server) planNumber(p params, k string) (routing.Number, routing.Kind, b
 }
 
 // prompt reads a prompt name, which must exist for the app (SPEC §5: built-in
-// or uploaded, else 1010002). An empty name means "none".
+// or uploaded, else 1010002). An empty name plays the default; "none"
+// (routing.PromptNone) is kept and plays nothing (SPEC §4.3).
 func (s *Server) prompt(p params, k string, app routing.App) (string, error) {
 	name, ok, err := p.str(k)
 	if err != nil || !ok || name == "" {
 		return "", err
+	}
+	if name == routing.PromptNone {
+		return name, nil
 	}
 	if _, uploaded := app.Prompts[name]; uploaded || s.isPrompt(app.Key, name) {
 		return name, nil

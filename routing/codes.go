@@ -60,6 +60,9 @@ const (
 	PromptRecording   = "recording_notice"
 	PromptLastMinute  = "last_minute"
 	PromptConnecting  = "connecting"
+
+	// PromptNone, set as a binding's prompt, plays nothing (SPEC §4.3).
+	PromptNone = "none"
 )
 
 // BuiltinPrompts is the default prompt set.
