@@ -169,32 +169,9 @@ func (t *tailer) poll(ctx context.Context, from, started time.Time) error {
 // getJSON sends GET path?query and decodes a 2xx answer into v; anything
 // else is an *apiError, as for the other subcommands.
 func (c *apiClient) getJSON(ctx context.Context, path string, query url.Values, v any) error {
-	u := *c.base
-	u.Path = c.base.Path + path
-	u.RawQuery = query.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	raw, err := c.roundTrip(ctx, http.MethodGet, path, query, nil, "")
 	if err != nil {
 		return err
-	}
-	if err := c.sign(req); err != nil {
-		return err
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		var env struct {
-			ResultCode string `json:"resultcode"`
-			ResultDesc string `json:"resultdesc"`
-		}
-		_ = json.Unmarshal(raw, &env)
-		return &apiError{status: resp.StatusCode, resultcode: env.ResultCode, resultdesc: env.ResultDesc}
 	}
 	return json.Unmarshal(raw, v)
 }

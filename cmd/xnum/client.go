@@ -150,37 +150,9 @@ func (c *apiClient) do(ctx context.Context, method, path string, query url.Value
 
 // send is do with a raw body of the given content type (nil: no body).
 func (c *apiClient) send(ctx context.Context, method, path string, query url.Values, rd io.Reader, contentType string) error {
-	u := *c.base
-	u.Path = c.base.Path + path
-	u.RawQuery = query.Encode()
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
+	raw, err := c.roundTrip(ctx, method, path, query, rd, contentType)
 	if err != nil {
 		return err
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	if err := c.sign(req); err != nil {
-		return err
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		var env struct {
-			ResultCode string `json:"resultcode"`
-			ResultDesc string `json:"resultdesc"`
-		}
-		if json.Unmarshal(raw, &env) != nil || env.ResultCode == "" {
-			return &apiError{status: resp.StatusCode, resultdesc: strings.TrimSpace(string(raw))}
-		}
-		return &apiError{status: resp.StatusCode, resultcode: env.ResultCode, resultdesc: env.ResultDesc}
 	}
 	var pretty bytes.Buffer
 	if json.Indent(&pretty, raw, "", "  ") != nil {
@@ -190,4 +162,43 @@ func (c *apiClient) send(ctx context.Context, method, path string, query url.Val
 	pretty.WriteByte('\n')
 	_, err = c.out.Write(pretty.Bytes())
 	return err
+}
+
+// roundTrip sends one signed request and returns a 2xx answer's body;
+// anything else is an *apiError carrying the envelope's resultcode (or the
+// raw text when the answer is no envelope).
+func (c *apiClient) roundTrip(ctx context.Context, method, path string, query url.Values, rd io.Reader, contentType string) ([]byte, error) {
+	u := *c.base
+	u.Path = c.base.Path + path
+	u.RawQuery = query.Encode()
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
+	if err != nil {
+		return nil, err
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if err := c.sign(req); err != nil {
+		return nil, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		var env struct {
+			ResultCode string `json:"resultcode"`
+			ResultDesc string `json:"resultdesc"`
+		}
+		if json.Unmarshal(raw, &env) != nil || env.ResultCode == "" {
+			return nil, &apiError{status: resp.StatusCode, resultdesc: strings.TrimSpace(string(raw))}
+		}
+		return nil, &apiError{status: resp.StatusCode, resultcode: env.ResultCode, resultdesc: env.ResultDesc}
+	}
+	return raw, nil
 }
