@@ -13,6 +13,11 @@ import (
 // xnum's logs never carry a full phone number (STYLE.md).
 type maskingHandler struct{ h slog.Handler }
 
+// MaskLogs wraps h so that no log line through it carries a run of seven or
+// more digits. The daemon puts it under its root logger, so lines of every
+// package (and of Pebble and sipgo) are masked, not only typed numbers.
+func MaskLogs(h slog.Handler) slog.Handler { return maskingHandler{h} }
+
 func (m maskingHandler) Enabled(ctx context.Context, l slog.Level) bool { return m.h.Enabled(ctx, l) }
 
 func (m maskingHandler) Handle(ctx context.Context, r slog.Record) error {
