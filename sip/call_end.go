@@ -119,7 +119,10 @@ func (c *call) record() cdr.Record {
 		r.FwdDisplayNum = string(d.Display)
 		r.FwdDstNum = string(d.Callee)
 	}
-	if c.out.aStatus != 0 {
+	// failTime: the end of a call that never reached its callee (docs/SIP.md
+	// "CDR"): refused with a final status, or released by BYE after xnum
+	// answered A itself (AXE) without B ever answering.
+	if t.fwdAnswer.IsZero() {
 		r.FailTime = r.CallEndTime
 	}
 	if c.m.rec != nil { // SPEC §6.2: the recording of this call

@@ -58,7 +58,7 @@ func (c *call) startExtension() bool {
 	var accepted routing.Decision
 	spec.check = func(digits string) bool {
 		d := routing.DecideExtension(c.mode.first, digits, c.s.d.Lookup, c.s.d.Table, c.s.now())
-		c.eventCollectInfo(digits, d.SubscriptionID)
+		c.eventCollectInfo(digits, d.SubscriptionID, d.UserData)
 		if d.Connect {
 			accepted = d
 		}
@@ -100,12 +100,13 @@ func (c *call) refuseStep(cause routing.Cause) {
 }
 
 // eventCollectInfo reports one attempt's digits to the app (SPEC §6.1
-// collectInfo, digitInfo); sub is the binding they reached, "" for none.
-func (c *call) eventCollectInfo(digits, sub string) {
+// collectInfo, digitInfo); sub and userData are the binding's they
+// reached, "" for none (every event carries both, SPEC §6.1).
+func (c *call) eventCollectInfo(digits, sub, userData string) {
 	if !c.reports() {
 		return
 	}
-	ev := newEvent(cdr.EventCollectInfo, c.s.now(), c.sessionID, string(c.rc.Caller), string(c.rc.Dialled), sub, "")
+	ev := newEvent(cdr.EventCollectInfo, c.s.now(), c.sessionID, string(c.rc.Caller), string(c.rc.Dialled), sub, userData)
 	ev.StatusInfo.DigitInfo = digits
 	c.s.ev.q.push(queuedEvent{app: c.dec.App.Key, ev: ev})
 }
