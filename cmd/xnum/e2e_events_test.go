@@ -52,6 +52,7 @@ type receiver struct {
 	srv     *http.Server
 	events  []hookEvent
 	fees    []cdrRec            // every record, in arrival order
+	raws    [][]byte            // the same records as pushed (every SPEC §6.2 field)
 	batches []int               // records per fee push
 	order   map[string][]string // sessionId → "callin", …, "fee", in arrival order
 	nonces  map[string]bool
@@ -198,6 +199,8 @@ func (r *receiver) takeEvent(body []byte) {
 	fields := []string{"timestamp", "sessionId", "caller", "called", "subscriptionId", "userData"}
 	switch ev.EventType {
 	case "callin", "callout", "alerting", "answer":
+	case "collectInfo": // AXE: the digits of one attempt (SPEC §6.1)
+		fields = append(fields, "digitInfo")
 	case "disconnect":
 		fields = append(fields, "stateDesc")
 		if !isJSONNumber(ev.StatusInfo["stateCode"]) {
@@ -276,6 +279,7 @@ func (r *receiver) takeFee(body []byte) {
 			}
 		}
 		r.fees = append(r.fees, rec)
+		r.raws = append(r.raws, b)
 		r.order[rec.SessionID] = append(r.order[rec.SessionID], "fee")
 	}
 }
