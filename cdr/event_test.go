@@ -3,6 +3,7 @@ package cdr
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -45,15 +46,74 @@ func TestEventFields(t *testing.T) {
 	if got := keys(t, Event{}); !slices.Equal(got, []string{"eventType", "statusInfo"}) {
 		t.Errorf("Event keys %v", got)
 	}
-	want := sorted("timestamp", "sessionId", "caller", "called", "subscriptionId", "userData", "stateCode", "stateDesc")
-	if got := keys(t, StatusInfo{}); !slices.Equal(got, want) {
-		t.Errorf("StatusInfo keys %v, want %v", got, want)
-	}
-	if got := keys(t, StatusInfo{DigitInfo: "12"}); !slices.Contains(got, "digitInfo") {
-		t.Errorf("digitInfo missing when set: %v", got)
-	}
 	if got := keys(t, NewFeeEvent([]Record{{}})); !slices.Equal(got, []string{"eventType", "feeLst"}) {
 		t.Errorf("FeeEvent keys %v", got)
+	}
+}
+
+// statusKeys returns the statusInfo keys of ev as an enterprise receives it.
+func statusKeys(t *testing.T, ev Event) []string {
+	t.Helper()
+	b, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env struct {
+		StatusInfo map[string]json.RawMessage `json:"statusInfo"`
+	}
+	if err := json.Unmarshal(b, &env); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for k := range env.StatusInfo {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestEventStateFields: stateCode and stateDesc belong to disconnect only
+// (SPEC §6.1): the other events carry neither, even when the struct holds
+// values; disconnect carries both always, a normal clear as "stateCode":0.
+func TestEventStateFields(t *testing.T) {
+	common := []string{"timestamp", "sessionId", "caller", "called", "subscriptionId", "userData"}
+	for _, typ := range []string{EventCallIn, EventCallOut, EventAlerting, EventAnswer} {
+		ev := Event{EventType: typ, StatusInfo: StatusInfo{StateCode: 7102, StateDesc: "set by mistake"}}
+		if got, want := statusKeys(t, ev), sorted(common...); !slices.Equal(got, want) {
+			t.Errorf("%s keys %v, want %v", typ, got, want)
+		}
+	}
+	ev := Event{EventType: EventCollectInfo, StatusInfo: StatusInfo{DigitInfo: "12"}}
+	if got, want := statusKeys(t, ev), sorted(append(slices.Clone(common), "digitInfo")...); !slices.Equal(got, want) {
+		t.Errorf("collectInfo keys %v, want %v", got, want)
+	}
+	ev = Event{EventType: EventDisconnect, StatusInfo: StatusInfo{StateDesc: "normal clear"}}
+	if got, want := statusKeys(t, ev), sorted(append(slices.Clone(common), "stateCode", "stateDesc")...); !slices.Equal(got, want) {
+		t.Errorf("disconnect keys %v, want %v", got, want)
+	}
+	b, err := json.Marshal(Event{EventType: EventDisconnect})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"stateCode":0,"stateDesc":""`) {
+		t.Errorf("disconnect with a normal clear: %s", b)
+	}
+	// Read back, an event keeps its fields.
+	in := Event{EventType: EventDisconnect, StatusInfo: StatusInfo{SessionID: "s", StateCode: 8014, StateDesc: "no binding"}}
+	b, _ = json.Marshal(in)
+	var out Event
+	if err := json.Unmarshal(b, &out); err != nil || out != in {
+		t.Errorf("round trip %+v %v, want %+v", out, err, in)
+	}
+}
+
+// TestEventPointer: an *Event marshals as the Event does.
+func TestEventPointer(t *testing.T) {
+	ev := &Event{EventType: EventAnswer, StatusInfo: StatusInfo{StateCode: 1}}
+	a, _ := json.Marshal(ev)
+	b, _ := json.Marshal(*ev)
+	if string(a) != string(b) || strings.Contains(string(a), "stateCode") {
+		t.Errorf("pointer %s, value %s", a, b)
 	}
 }
 
