@@ -155,6 +155,13 @@ type cdrRec struct {
 	SIPStatusCode    int    `json:"sipStatusCode"`
 	CallRelDirection int    `json:"callRelDirection"`
 	ServiceType      string `json:"serviceType"`
+	SPID             string `json:"spId"`
+	RecordFlag       int    `json:"recordFlag"`
+	RecordStartTime  string `json:"recordStartTime"`
+	RecordDomain     string `json:"recordDomain"`
+	RecordObjectName string `json:"recordObjectName"`
+	ExtendNumber     string `json:"extendNumber"`
+	UserData         string `json:"userData"`
 }
 
 // cdrs polls GET /admin/v1/cdrs with q until at least n records exist (or

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // callSpec is one call.
@@ -35,6 +36,10 @@ type callSpec struct {
 	// events) once it has the ACK of its 200, so a test can act on a call
 	// that is up without sleeping.
 	NotifyAnswered bool
+
+	// Timeout is both SIPps' -timeout (0 = 30s): longer for a call that
+	// must last (a binding's maxDuration is in minutes).
+	Timeout time.Duration
 }
 
 // callRun is a call whose SIPp processes are running.
@@ -121,14 +126,14 @@ func startCall(t *testing.T, np netPlan, baseDir, target, trunk string, spec cal
 		_, portS, _ := net.SplitHostPort(trunk)
 		port, _ := strconv.Atoi(portS)
 		o := sippOpts{Name: "callee", Scenario: spec.CalleeScenario, Params: us,
-			IP: trunkIP, MediaIP: trunkMedia, Port: port, TCP: spec.TrunkTCP}
+			IP: trunkIP, MediaIP: trunkMedia, Port: port, TCP: spec.TrunkTCP, Timeout: spec.Timeout}
 		if hub != nil {
 			o.Hub = hub.addr()
 		}
 		res.uas = startSIPp(t, dir, o)
 	}
 	o := sippOpts{Name: "caller", Scenario: spec.Scenario, Params: cs,
-		IP: callerIP, MediaIP: callerMedia, Target: target, CallID: callID, TCP: spec.TCP}
+		IP: callerIP, MediaIP: callerMedia, Target: target, CallID: callID, TCP: spec.TCP, Timeout: spec.Timeout}
 	if spec.Sync {
 		o.Hub = hub.addr()
 	}
