@@ -165,6 +165,7 @@ type envOpts struct {
 	National    bool          // trunk.number_format: national
 	YAML        string        // extra top-level YAML appended to the config
 	PromptDir   string        // media.prompt_dir; "" = the built-in prompts only
+	Media       string        // extra keys under media:, e.g. "  timeout: 1s\n"
 }
 
 // env is one running xnum with its addresses.
@@ -241,7 +242,7 @@ demo:
 log:
   level: debug
 %s`, e.sipAddr, t1, ring, cmp.Or(opts.MaxCall, 4*time.Hour), e.trunk, transport, map[bool]string{false: "e164", true: "national"}[opts.National], trustedYAML(opts.Trusted), xip, apiPort, adminToken,
-		filepath.Join(e.dir, "store"), xip, promptDirYAML(opts.PromptDir), filepath.Join(e.dir, "cdr.jsonl"), opts.YAML)
+		filepath.Join(e.dir, "store"), xip, promptDirYAML(opts.PromptDir)+opts.Media, filepath.Join(e.dir, "cdr.jsonl"), opts.YAML)
 	e.cfgPath = filepath.Join(e.dir, "xnum.yaml")
 	if err := os.WriteFile(e.cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
