@@ -15,11 +15,12 @@ import (
 const axPath = "/rest/provision/caas/privatenumber/v1.0"
 
 // axErrs gives the store's failures their AX codes (SPEC §5): an X of
-// another app is 1011001, no free X 1011002, no such binding 1016001.
+// another app is 1011001, no free X 1011002 (1012008 for a strict area,
+// noFreeX), no such binding 1016001.
 var axErrs = errMap{
 	{err: store.ErrXNotInApp, code: CodeAXNotInApp, desc: "privateNum is not an X of this app"},
-	{err: store.ErrNoFreeXInArea, code: CodeAXNoFreeX},
-	{err: store.ErrNoFreeX, code: CodeAXNoFreeX},
+	{err: store.ErrNoFreeXInArea, code: CodeNoFreeXInArea},
+	{err: store.ErrNoFreeX, code: CodeAXNoFreeX, desc: "no free X in this app"},
 	{err: store.ErrRecordNotFound, code: CodeRecordNotFound},
 	{err: store.ErrXHasA, code: CodeAXHasA},
 	{err: store.ErrATooManyX, code: CodeAXTooManyX},
@@ -73,7 +74,7 @@ func (s *Server) axBind(_ *http.Request, app routing.App, p params) (any, error)
 	}
 	b, err := s.st.BindAX(store.AXBindRequest{AppKey: app.Key, XChoice: xc, A: a, Duration: dur, CallOptions: f.o})
 	if err != nil {
-		return nil, axErrs.apply(err)
+		return nil, axErrs.apply(noFreeX(err, xc))
 	}
 	s.log.Info("ax bound", "appKey", app.Key, "subscriptionId", b.ID, "x", b.X)
 	return axBindAnswer{SubscriptionID: b.ID, OrigNum: string(b.A), PrivateNum: string(b.X)}, nil

@@ -78,6 +78,18 @@ func recordFlag(p params, app routing.App) (bool, bool, error) {
 	return v, ok, err
 }
 
+// noFreeX words the store's "no free X" for the AX, AXE and AXYB APIs
+// (issue 4 item 5, SPEC §5): a strict areaCode (areaMatchMode 0) that finds
+// nothing is the area's miss, 1012008 as for AXB; areaMatchMode 1 falls back
+// to every X of the app, so its miss means no free X at all, 1011002, as
+// does a bind that names no area.
+func noFreeX(err error, c store.XChoice) error {
+	if errors.Is(err, store.ErrNoFreeXInArea) && c.AreaMatchMode != store.AreaStrict {
+		return store.ErrNoFreeX
+	}
+	return err
+}
+
 // errMap gives a store sentinel a mode's own result code: the same store
 // failure (an X of another app, no record) answers differently per mode
 // (SPEC §5 code table). Entries are tried in order, before mapStoreErr.

@@ -97,7 +97,8 @@ func TestAXCapacity(t *testing.T) {
 }
 
 // X of another app → 1011001; a number that is no X at all → 1011004; no
-// free X → 1011002.
+// free X in a strict area → 1012008 (issue 4 item 5, as AXB); no free X at
+// all → 1011002.
 func TestAXXChoice(t *testing.T) {
 	e := newModesEnv(t, envOpts{})
 	a := e.at(axA, http.MethodPost, axPath, nil, map[string]any{"origNum": numA, "privateNum": ax2X})
@@ -107,13 +108,16 @@ func TestAXXChoice(t *testing.T) {
 	expect(t, e.at(axA, http.MethodGet, axPath, url.Values{"privateNum": {ax2X}}, nil), "1011001", http.StatusForbidden)
 	expect(t, e.at(axA, http.MethodDelete, axPath, url.Values{"privateNum": {ax2X}}, nil), "1011001", http.StatusForbidden)
 
-	// areaCode picks in the area; strict with none left → 1011002.
+	// areaCode picks in the area; strict with none left → 1012008.
 	_, x := e.axBind(axA, map[string]any{"origNum": numA, "areaCode": "010"})
 	if x != ax1X[5] {
 		t.Errorf("areaCode 010 gave %s, want %s", x, ax1X[5])
 	}
 	a = e.at(axA, http.MethodPost, axPath, nil, map[string]any{"origNum": numB, "areaCode": "010", "areaMatchMode": 0})
-	expect(t, a, "1011002", http.StatusConflict)
+	expect(t, a, "1012008", http.StatusConflict)
+	if a.desc() != "no free X for the requested area" {
+		t.Errorf("area miss resultdesc %q", a.desc())
+	}
 	_, x = e.axBind(axA, map[string]any{"origNum": numB, "areaCode": "010", "areaMatchMode": 1})
 	if x == ax1X[5] {
 		t.Errorf("areaMatchMode 1 reused the taken X")
@@ -128,6 +132,12 @@ func TestAXXChoice(t *testing.T) {
 		e.at(axA, http.MethodPost, axPath, nil, map[string]any{"origNum": n})
 	}
 	a = e.at(axA, http.MethodPost, axPath, nil, map[string]any{"origNum": "+8613800000007"})
+	expect(t, a, "1011002", http.StatusConflict)
+	// By area: strict is the area's miss; areaMatchMode 1 falls back to any
+	// X, so its miss is the app's.
+	a = e.at(axA, http.MethodPost, axPath, nil, map[string]any{"origNum": "+8613800000007", "areaCode": "0755"})
+	expect(t, a, "1012008", http.StatusConflict)
+	a = e.at(axA, http.MethodPost, axPath, nil, map[string]any{"origNum": "+8613800000007", "areaCode": "0755", "areaMatchMode": 1})
 	expect(t, a, "1011002", http.StatusConflict)
 }
 

@@ -17,7 +17,7 @@ const axePath = "/rest/caas/extendnumber/v1.0"
 // axeErrs gives the store's failures their AXE codes (SPEC §5).
 var axeErrs = errMap{
 	{err: store.ErrXNotInApp, code: CodeAXNotInApp, desc: "virtualNum is not an X of this app"},
-	{err: store.ErrNoFreeXInArea, code: CodeAXNoFreeX, desc: "no free X for the requested area"},
+	{err: store.ErrNoFreeXInArea, code: CodeNoFreeXInArea}, // strict area (noFreeX)
 	{err: store.ErrNoFreeX, code: CodeAXNoFreeX, desc: "no free X in this app"},
 	{err: store.ErrRecordNotFound, code: CodeRecordNotFound},
 	{err: store.ErrExtensionTaken, code: CodeRecordExists, desc: "extendNum already in use on that X"},
@@ -137,7 +137,7 @@ func (s *Server) axeBind(_ *http.Request, app routing.App, p params) (any, error
 		CallOptions: f.opts.o,
 	})
 	if err != nil {
-		return nil, axeErrs.apply(err)
+		return nil, axeErrs.apply(noFreeX(err, xc))
 	}
 	s.log.Info("axe bound", "appKey", app.Key, "subscriptionId", b.ID, "x", b.X)
 	return axeBindAnswer{SubscriptionID: b.ID, VirtualNum: string(b.X), ExtendNum: b.Ext, BindNum: string(b.A)}, nil

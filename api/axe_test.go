@@ -132,7 +132,12 @@ func TestAXEExtensions(t *testing.T) {
 func TestAXEXChoice(t *testing.T) {
 	e := newModesEnv(t, envOpts{})
 	expect(t, e.at(axeA, http.MethodPost, axePath, nil, map[string]any{"bindNum": numA, "virtualNum": x1}), "1011001", http.StatusForbidden)
-	expect(t, e.at(axeA, http.MethodPost, axePath, nil, map[string]any{"bindNum": numA, "areaCode": "010"}), "1011002", http.StatusConflict)
+	// No X in area 010: strict is 1012008 (issue 4 item 5, as AXB); mode 1
+	// falls back to the app's other X.
+	expect(t, e.at(axeA, http.MethodPost, axePath, nil, map[string]any{"bindNum": numA, "areaCode": "010"}), "1012008", http.StatusConflict)
+	if _, x, _ := e.axeBind(axeA, map[string]any{"bindNum": numB, "areaCode": "010", "areaMatchMode": 1}); x != axeX[0] && x != axeX[1] {
+		t.Errorf("areaCode 010 mode 1 gave %s", x)
+	}
 	_, x, _ := e.axeBind(axeA, map[string]any{"bindNum": numA, "areaCode": "0755"})
 	if x != axeX[0] && x != axeX[1] {
 		t.Errorf("areaCode 0755 gave %s", x)

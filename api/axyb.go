@@ -15,7 +15,7 @@ const axybPath = "/rest/omp/xyrelationnumber/v1.0"
 // axybErrs gives the store's failures their AXYB codes (SPEC §5).
 var axybErrs = errMap{
 	{err: store.ErrXNotInApp, code: CodeAXNotInApp, desc: "privateNum is not an X of this app"},
-	{err: store.ErrNoFreeXInArea, code: CodeAXNoFreeX, desc: "no free X for the requested area"},
+	{err: store.ErrNoFreeXInArea, code: CodeNoFreeXInArea}, // strict area (noFreeX)
 	{err: store.ErrNoFreeX, code: CodeAXNoFreeX, desc: "no free X in this app"},
 	{err: store.ErrRecordNotFound, code: CodeRecordNotFound},
 	{err: store.ErrXHasA, code: CodeRecordExists, desc: "that X already has an A"},
@@ -63,7 +63,7 @@ func (s *Server) axybBind(_ *http.Request, app routing.App, p params) (any, erro
 	r.CallOptions = f.o
 	b, err := s.st.BindAXYB(r)
 	if err != nil {
-		return nil, axybErrs.apply(err)
+		return nil, axybErrs.apply(noFreeX(err, r.XChoice))
 	}
 	s.log.Info("axyb bound", "appKey", app.Key, "subscriptionId", b.ID, "x", b.X)
 	return axybBindAnswer{SubscriptionID: b.ID, RelationNumber: string(b.X)}, nil

@@ -133,7 +133,7 @@ func TestAXYBDurations(t *testing.T) {
 }
 
 // One X one A (1016002); a number serving as Y is no X (1016002); another
-// app's X (1011001); none free (1011002).
+// app's X (1011001); none free (1011002), none in a strict area (1012008).
 func TestAXYBXRules(t *testing.T) {
 	e := newModesEnv(t, envOpts{})
 	id, _ := e.axybBind(ybA, map[string]any{"origNum": numA, "privateNum": axybX[0]})
@@ -150,7 +150,12 @@ func TestAXYBXRules(t *testing.T) {
 		t.Errorf("bound on a taken number %s", x)
 	}
 	expect(t, e.at(ybA, http.MethodPost, axybPath, nil, map[string]any{"origNum": numD}), "1011002", http.StatusConflict)
-	expect(t, e.at(ybA, http.MethodPost, axybPath, nil, map[string]any{"origNum": numD, "areaCode": "010"}), "1011002", http.StatusConflict)
+	// By area: a strict miss is 1012008 (issue 4 item 5, as AXB), also in an
+	// area with X numbers that are all taken; mode 1's miss is the app's.
+	expect(t, e.at(ybA, http.MethodPost, axybPath, nil, map[string]any{"origNum": numD, "areaCode": "010"}), "1012008", http.StatusConflict)
+	expect(t, e.at(ybA, http.MethodPost, axybPath, nil, map[string]any{"origNum": numD, "areaCode": "0755"}), "1012008", http.StatusConflict)
+	expect(t, e.at(ybA, http.MethodPost, axybPath, nil, map[string]any{"origNum": numD, "areaCode": "010", "areaMatchMode": 1}),
+		"1011002", http.StatusConflict)
 	expect(t, e.at(ybA, http.MethodGet, axybPath, url.Values{"relationNum": {x1}}, nil), "1011001", http.StatusForbidden)
 }
 
