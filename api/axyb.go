@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/xnum/xnum/cdr"
 	"github.com/xnum/xnum/routing"
@@ -69,7 +70,9 @@ func (s *Server) axybBind(_ *http.Request, app routing.App, p params) (any, erro
 	return axybBindAnswer{SubscriptionID: b.ID, RelationNumber: string(b.X)}, nil
 }
 
-// xyItem is one xyRelationNumList entry (SPEC §5 [HW] names).
+// xyItem is one xyRelationNumList entry (SPEC §5 [HW] names). The vendor's
+// AXYB query types duration and ybDuration String(1-32), and callDirection
+// Integer; SPEC §5 names the fields without types, so the vendor's hold.
 type xyItem struct {
 	BindID        string `json:"bindId"` // the subscriptionId
 	NumA          string `json:"numA"`
@@ -77,8 +80,8 @@ type xyItem struct {
 	NumY          string `json:"numY"`
 	NumB          string `json:"numB"`
 	CallDirection int    `json:"callDirection"`
-	Duration      int64  `json:"duration"`
-	YBDuration    int64  `json:"ybDuration"`
+	Duration      string `json:"duration"`   // [HW] String(1-32): seconds, "0" = never
+	YBDuration    string `json:"ybDuration"` // [HW] String(1-32): seconds, "0" = as long as A–X
 	SubscribeTime string `json:"subscribeTime"`
 	UserData      string `json:"userData"`
 }
@@ -94,7 +97,7 @@ func xyItemOf(r store.AXYBRow) xyItem {
 	b := r.Binding
 	it := xyItem{
 		BindID: b.ID, NumA: string(b.A), NumX: string(b.X), CallDirection: b.Direction,
-		Duration: b.Duration, YBDuration: b.YBDuration,
+		Duration: strconv.FormatInt(b.Duration, 10), YBDuration: strconv.FormatInt(b.YBDuration, 10),
 		SubscribeTime: cdr.FormatTime(b.Created), UserData: b.UserData,
 	}
 	if r.Relation.ID != "" {

@@ -56,9 +56,12 @@ func TestAXYBBindQueryUnbind(t *testing.T) {
 		t.Fatalf("relationNumber %s, want %s", x, axybX[0])
 	}
 	rows := e.rows(ybA, url.Values{"subscriptionId": {id}})
+	// duration and ybDuration are JSON strings: the vendor's AXYB query types
+	// them String(1-32) (SPEC §5 names them, not their type); callDirection
+	// is an Integer there.
 	want := map[string]any{
 		"bindId": id, "numA": numA, "numX": x, "numY": "", "numB": "", "callDirection": float64(1),
-		"duration": float64(3600), "ybDuration": float64(600), "subscribeTime": "2025-03-04 05:06:07",
+		"duration": "3600", "ybDuration": "600", "subscribeTime": "2025-03-04 05:06:07",
 		"userData": "order 5",
 	}
 	if len(rows) != 1 {
@@ -66,7 +69,7 @@ func TestAXYBBindQueryUnbind(t *testing.T) {
 	}
 	for k, v := range want {
 		if rows[0][k] != v {
-			t.Errorf("%s = %v, want %v", k, rows[0][k], v)
+			t.Errorf("%s = %#v, want %#v", k, rows[0][k], v)
 		}
 	}
 

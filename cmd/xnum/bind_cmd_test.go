@@ -123,7 +123,7 @@ func TestCLIModesWalkthrough(t *testing.T) {
 		t.Errorf("AXYB ybDuration > duration: %s", out)
 	}
 	out = yb(0, "query", "--x", "+8617000000220")
-	if !strings.Contains(out, `"bindId": "`+ybSub+`"`) || !strings.Contains(out, `"ybDuration": 60`) {
+	if !strings.Contains(out, `"bindId": "`+ybSub+`"`) || !strings.Contains(out, `"ybDuration": "60"`) {
 		t.Errorf("AXYB query: %s", out)
 	}
 	if out := yb(1, "unbind", "--subscription-id", ybSub, "--b", "+8613800000039"); !strings.Contains(out, "1016001") {
