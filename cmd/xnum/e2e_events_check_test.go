@@ -9,7 +9,6 @@ package main
 // of docs/EVENTS.md and docs/SIP.md ("CDR per mode"), never from the code.
 
 import (
-	"encoding/json"
 	"net/url"
 	"slices"
 	"strings"
@@ -20,16 +19,7 @@ import (
 )
 
 // fullCDR is a SPEC §6.2 record with every field of the table.
-type fullCDR struct {
-	cdrRec
-	SPID             string `json:"spId"`
-	RecordFlag       int    `json:"recordFlag"`
-	RecordStartTime  string `json:"recordStartTime"`
-	RecordDomain     string `json:"recordDomain"`
-	RecordObjectName string `json:"recordObjectName"`
-	ExtendNumber     string `json:"extendNumber"`
-	UserData         string `json:"userData"`
-}
+type fullCDR = cdrRec
 
 // evModeEnv is a modeEnv whose apps each push to a receiver of their own.
 type evModeEnv struct {
@@ -135,9 +125,8 @@ func (m *evModeEnv) stored(t *testing.T, x string) fullCDR {
 func (r *receiver) pushed(s string) (fullCDR, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, raw := range r.raws {
-		var f fullCDR
-		if err := json.Unmarshal(raw, &f); err == nil && f.SessionID == s {
+	for _, f := range r.fees {
+		if f.SessionID == s {
 			return f, true
 		}
 	}

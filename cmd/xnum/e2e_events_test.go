@@ -52,7 +52,6 @@ type receiver struct {
 	srv     *http.Server
 	events  []hookEvent
 	fees    []cdrRec            // every record, in arrival order
-	raws    [][]byte            // the same records as pushed (every SPEC §6.2 field)
 	batches []int               // records per fee push
 	order   map[string][]string // sessionId → "callin", …, "fee", in arrival order
 	nonces  map[string]bool
@@ -279,7 +278,6 @@ func (r *receiver) takeFee(body []byte) {
 			}
 		}
 		r.fees = append(r.fees, rec)
-		r.raws = append(r.raws, b)
 		r.order[rec.SessionID] = append(r.order[rec.SessionID], "fee")
 	}
 }
