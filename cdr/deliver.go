@@ -31,13 +31,14 @@ type Signer func(req *http.Request, appKey, appSecret string, now time.Time) err
 // Defaults of DispatcherDeps.
 const (
 	DefaultTimeout  = 5 * time.Second // webhook.timeout (SPEC §6.1)
-	DefaultParallel = 8               // pushes in flight per app
+	DefaultParallel = 32              // pushes in flight per app
 	DefaultWindow   = 10000           // pending items per app held in memory
 	DefaultRescan   = time.Minute     // safety sweep for pending apps
 )
 
-// maxUnitsPerRound bounds one round of a worker (an event push or a fee
-// batch is a unit), so that new items are picked up between rounds.
+// maxUnitsPerRound bounds one plan of a worker (an event push or a fee
+// batch is a unit): the pushes it starts as slots free up before it plans
+// again, so that new items are picked up between plans.
 const maxUnitsPerRound = 128
 
 // DispatcherDeps wires a Dispatcher. Store, Apps and Sign are required.
@@ -66,7 +67,8 @@ type DispatcherDeps struct {
 	// Registerer receives the delivery metrics; nil means none.
 	Registerer prometheus.Registerer
 	// Parallel is how many pushes of one app may be in flight (on
-	// different sessions); 0 means DefaultParallel.
+	// different sessions); 0 means DefaultParallel. A slot is refilled as
+	// soon as its push ends (docs/EVENTS.md "Ordering").
 	Parallel int
 	// Window is how many pending items of one app a worker holds in memory
 	// (later ones wait on disk); 0 means DefaultWindow.

@@ -1,7 +1,10 @@
 package cdr_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/xnum/xnum/cdr"
@@ -76,4 +79,53 @@ func session(t *testing.T, p push) string {
 	}
 	s, _ := d.StatusInfo["sessionId"].(string)
 	return s + "/" + d.EventType
+}
+
+// TestSlowPushHoldsOnlyItsSession: pushes are continuous, not in rounds. A
+// push the receiver holds keeps its own session back and nothing else: the
+// next items of another session of the same app, loaded with it, go out
+// one after the other meanwhile (with rounds they waited for the slowest
+// push of theirs).
+func TestSlowPushHoldsOnlyItsSession(t *testing.T) {
+	clk := newFakeClock(t0)
+	release := make(chan struct{})
+	held := make(chan struct{})
+	rc := newReceiver(t, clk, func(p push, _ *http.Request) int {
+		if bytes.Contains(p.Body, []byte(`"sessionId":"S1"`)) {
+			close(held) // S1 has one push only
+			<-release
+		}
+		return http.StatusOK
+	})
+	t.Cleanup(func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	})
+	apps := newAppBook(routing.App{Key: "app1", Secret: "k", StatusURL: rc.statusURL()})
+	e := newEnv(t, t.TempDir(), clk, apps, func(d *cdr.DispatcherDeps) {
+		d.Parallel = 2
+		d.Timeout = 2 * waitLimit // the held push must not time out first
+	})
+	s1, s2 := callEvents("S1"), callEvents("S2")
+	mustEmitEvent(t, e.d, "app1", s1[0])
+	for _, ev := range s2 {
+		mustEmitEvent(t, e.d, "app1", ev)
+	}
+	e.run(t)
+	<-held
+	var got []string
+	for range s2 {
+		got = append(got, session(t, rc.next(t)))
+	}
+	want := []string{"S2/callin", "S2/callout", "S2/alerting", "S2/answer", "S2/disconnect"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("while S1's push is held: %v, want %v", got, want)
+	}
+	close(release)
+	if p := session(t, rc.next(t)); p != "S1/callin" {
+		t.Fatalf("then %s, want S1/callin", p)
+	}
 }

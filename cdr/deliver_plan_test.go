@@ -52,7 +52,7 @@ func shape(units []unit) []string {
 // such a session waits for the write, other sessions go.
 func TestPlanBusy(t *testing.T) {
 	queue := q("e:a", "e:a", "e:b", "f:c", "e:b")
-	units, _ := plan(queue, t0, 10, map[uint64]bool{1: true, 4: true})
+	units, _ := plan(queue, t0, 10, map[uint64]bool{1: true, 4: true}, nil)
 	if got, want := shape(units), []string{"e[3]"}; !slices.Equal(got, want) {
 		t.Fatalf("units %v, want %v", got, want)
 	}
@@ -80,7 +80,7 @@ func TestPlan(t *testing.T) {
 		{"unit limit", q("e:a", "e:b", "e:c"), 2, []string{"e[1]", "e[2]"}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			units, wake := plan(tc.queue, t0, tc.max, nil)
+			units, wake := plan(tc.queue, t0, tc.max, nil, nil)
 			if got := shape(units); !slices.Equal(got, tc.want) {
 				t.Errorf("units %v, want %v", got, tc.want)
 			}
@@ -94,7 +94,7 @@ func TestPlan(t *testing.T) {
 		})
 	}
 	// 120 CDRs of 120 sessions: batches of at most MaxFeeBatch.
-	units, _ := plan(q(many...), t0, 10, nil)
+	units, _ := plan(q(many...), t0, 10, nil, nil)
 	var sizes []int
 	for _, u := range units {
 		sizes = append(sizes, len(u.items))

@@ -117,7 +117,10 @@ func TestDeliverCall(t *testing.T) {
 				t.Fatalf("record keys %v", got)
 			}
 		default:
-			want := []string{"called", "caller", "sessionId", "stateCode", "stateDesc", "subscriptionId", "timestamp", "userData"}
+			want := []string{"called", "caller", "sessionId", "subscriptionId", "timestamp", "userData"}
+			if d.EventType == cdr.EventDisconnect { // SPEC §6.1: the release cause on disconnect only
+				want = []string{"called", "caller", "sessionId", "stateCode", "stateDesc", "subscriptionId", "timestamp", "userData"}
+			}
 			if p.Path != "/status" || !slices.Equal(sortedKeys(d.StatusInfo), want) || d.StatusInfo["sessionId"] != "sess-1" {
 				t.Fatalf("event push %s %s", p.Path, p.Body)
 			}
