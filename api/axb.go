@@ -140,10 +140,16 @@ func (s *Server) axbBind(_ *http.Request, app routing.App, p params) (any, error
 // axbModify is PUT: subscriptionId plus any of callerNum, calleeNum,
 // callDirection, duration, maxDuration, recordFlag, lastMinVoice, preVoice,
 // userData (SPEC §5). Sending duration restarts the expiry clock (SPEC §3).
+// recordHintTone is a bind-only field: SPEC §5's modify list and the
+// vendor's table of AXB fields that can be modified both leave it out, so a
+// PUT carrying it is 1010002 rather than half-applied in silence.
 func (s *Server) axbModify(_ *http.Request, app routing.App, p params) (any, error) {
 	id, err := subscriptionID(p, true)
 	if err != nil {
 		return nil, err
+	}
+	if p.has("recordHintTone") {
+		return nil, fieldErr("recordHintTone", "cannot be modified: set at bind only (SPEC §5)")
 	}
 	f, err := s.readAXBFields(p, app)
 	if err != nil {
