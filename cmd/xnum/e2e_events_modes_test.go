@@ -30,7 +30,8 @@ func TestE2EEventsAX(t *testing.T) {
 		temp   = bob.with("+8613800000502")
 		anyone = stranger.with("+8613900000503")
 	)
-	m := newEvModeEnv(t, envOpts{})
+	// xnum in UTC+8: every time it reports must still be UTC (SPEC §6.1).
+	m := newEvModeEnv(t, envOpts{Env: []string{"TZ=Asia/Shanghai"}})
 	m.app(app, "AX", nil, x)
 	sub := m.manage("POST", "/rest/provision/caas/privatenumber/v1.0", app,
 		map[string]any{"origNum": a.Number, "privateNum": x, "userData": "u-ax"})["subscriptionId"].(string)

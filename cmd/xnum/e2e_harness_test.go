@@ -166,6 +166,7 @@ type envOpts struct {
 	YAML        string        // extra top-level YAML appended to the config
 	PromptDir   string        // media.prompt_dir; "" = the built-in prompts only
 	Media       string        // extra keys under media:, e.g. "  timeout: 1s\n"
+	Env         []string      // extra environment of the xnum process, e.g. "TZ=Asia/Shanghai"
 }
 
 // env is one running xnum with its addresses.
@@ -254,7 +255,7 @@ log:
 	}
 	e.cmd = exec.Command(bin, "serve", "--config", e.cfgPath)
 	e.cmd.Dir = e.dir
-	e.cmd.Env = cleanEnv()
+	e.cmd.Env = append(cleanEnv(), opts.Env...)
 	e.cmd.Stdout, e.cmd.Stderr = logf, logf
 	if err := e.cmd.Start(); err != nil {
 		logf.Close()
