@@ -189,6 +189,9 @@ func TestAdminNumbers(t *testing.T) {
 	expect(t, e.admin(http.MethodDelete, "/admin/v1/apps/app2/numbers/bogus", nil), "1010002", http.StatusBadRequest)
 }
 
+// An api.Server embedded without the prompt, outbox and recording backends
+// (api.Deps nil, as newEnv builds it) answers their endpoints 1010501; the
+// daemon wires all three (cmd/xnum tests them).
 func TestAdminNotImplementedStubs(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	for _, r := range [][2]string{
@@ -197,7 +200,7 @@ func TestAdminNotImplementedStubs(t *testing.T) {
 		{http.MethodPost, "/admin/v1/outbox/dead/17/redrive"},
 	} {
 		a := e.admin(r[0], r[1], nil)
-		if a.status != http.StatusNotImplemented || a.code() != "1010501" || !strings.Contains(a.desc(), "not implemented") {
+		if a.status != http.StatusNotImplemented || a.code() != "1010501" || a.desc() != "not available: no backend wired" {
 			t.Errorf("%s %s: %d %s", r[0], r[1], a.status, a.raw)
 		}
 	}

@@ -15,7 +15,8 @@ import (
 type Code string
 
 // The result codes of SPEC §5 [HW codes; HTTP status DESIGN], plus one
-// [DESIGN] code of our own for endpoints that later issues fill in.
+// [DESIGN] code of our own for endpoints whose backend the embedding program
+// did not wire (api.Deps).
 const (
 	CodeSuccess           Code = "0"
 	CodeInternal          Code = "1010001"
@@ -82,7 +83,7 @@ var Codes = []CodeInfo{
 	{CodeNoFreeExtension, http.StatusConflict, "no free extension", "AXE: no free extension on the X (or on any X the request allows)", false},
 	{CodeAuthFailed, http.StatusUnauthorized, "authentication failed", "wrong digest, reused nonce, malformed signature header; admin API: wrong or missing token", false},
 	{CodeNoAuthHeader, http.StatusBadRequest, "no Authorization header", "no Authorization header on /rest/…", false},
-	{CodeNotImplemented, http.StatusNotImplemented, "not implemented yet", "admin endpoints a later issue fills in (prompt upload)", true},
+	{CodeNotImplemented, http.StatusNotImplemented, "not available: no backend wired", "prompt upload, dead letters or recording download in a program that embeds api.New without that backend (api.Deps Prompts, Outbox, Records); the xnum daemon wires all three", true},
 }
 
 var codeIndex = func() map[Code]CodeInfo {

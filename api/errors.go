@@ -37,7 +37,7 @@ var (
 	ErrAppFrozen         = newError(CodeAppFrozen, "app frozen")
 	ErrRecordingDisabled = newError(CodeRecordingDisabled, "recording not enabled for the app")
 	ErrInvalidRequest    = newError(CodeInvalidRequest, "invalid request")
-	ErrNotImplemented    = newError(CodeNotImplemented, "not implemented yet")
+	ErrNotImplemented    = newError(CodeNotImplemented, "not available: no backend wired")
 	ErrBindingNotFound   = newError(CodeBindingNotFound, "binding not found")
 )
 

@@ -169,14 +169,26 @@ func TestCLIAdminExtras(t *testing.T) {
 		t.Errorf("bad mode: %s", out)
 	}
 
-	// A prompt upload reaches its route (the media plane answers it).
+	// A prompt upload is stored by the daemon (800 samples at 8 kHz = 0.1 s),
+	// and a binding of the app may then name it (SPEC §5: uploaded prompts).
 	wav := filepath.Join(t.TempDir(), "hello.wav")
 	if err := os.WriteFile(wav, pcmWAV(800), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, stdout, stderr := cli(t, "app", "prompt", "cliupd", "hello", wav, "--api", d.APIURL(), "--token", testToken)
-	if code != 0 && !strings.Contains(stderr, "1010501") {
-		t.Errorf("prompt upload: exit %d\n%s%s", code, stdout, stderr)
+	out = admin(0, "app", "prompt", "cliupd", "hello", wav)
+	if jsonField(t, out, "resultcode") != "0" || jsonField(t, out, "prompt") != "hello" || jsonField(t, out, "appKey") != "cliupd" {
+		t.Errorf("prompt upload: %s", out)
+	}
+	admin(0, "number", "add", "cliupd", "+8617000000230")
+	axe := func(want int, args ...string) string {
+		t.Helper()
+		full := append([]string{"bind"}, args...)
+		return cliRun(t, want, append(full, "--mode", "AXE", "--api", d.APIURL(), "--app-key", "cliupd", "--app-secret", "cli-upd-secret-2")...)
+	}
+	axe(0, "create", "--a", "+8613800000041", "--set", "lastMinVoice=hello")
+	if out := axe(1, "create", "--a", "+8613800000042", "--set", "lastMinVoice=goodbye"); !strings.Contains(out, "1010002") ||
+		!strings.Contains(out, "lastMinVoice") {
+		t.Errorf("prompt never uploaded: %s", out)
 	}
 	if out := admin(1, "app", "prompt", "cliupd", "hello", filepath.Join(t.TempDir(), "missing.wav")); !strings.Contains(out, "missing.wav") {
 		t.Errorf("missing file: %s", out)
