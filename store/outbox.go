@@ -89,12 +89,15 @@ type Outbox struct {
 	visible  uint64
 
 	redrive sync.Mutex // one Redrive at a time: a dead item goes back once
+
+	mem outboxMem // depth and recent items (outbox_mem.go)
 }
 
 // OpenOutbox opens the outbox of s, reserving a fresh block of ids.
 func OpenOutbox(s *Store) (*Outbox, error) {
 	o := &Outbox{s: s, inflight: map[uint64]uint64{}}
 	o.cond = sync.NewCond(&o.mu)
+	o.mem.items = map[uint64]cdr.OutboxItem{}
 	err := s.read(func() error {
 		v, _, err := get(s.db, keyOutboxCeil)
 		if err != nil {
@@ -107,6 +110,12 @@ func OpenOutbox(s *Store) (*Outbox, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open outbox: %w", err)
 	}
+	pending, dead, err := o.countDepth()
+	if err != nil {
+		return nil, fmt.Errorf("open outbox: count: %w", err)
+	}
+	o.mem.pending.Store(int64(pending))
+	o.mem.dead.Store(int64(dead))
 	return o, nil
 }
 
@@ -216,6 +225,7 @@ func (o *Outbox) enqueue(rec *cdr.Record, items []cdr.OutboxItem) ([]uint64, err
 	}
 	now := o.s.now()
 	data := make([][]byte, len(items))
+	stored := make([]cdr.OutboxItem, len(items))
 	var ids []uint64
 	if len(items) > 0 {
 		first, err := o.reserve(len(items))
@@ -233,6 +243,7 @@ func (o *Outbox) enqueue(rec *cdr.Record, items []cdr.OutboxItem) ([]uint64, err
 			if data[i], err = json.Marshal(it); err != nil {
 				return nil, fmt.Errorf("encode outbox item: %w", err)
 			}
+			stored[i] = it
 		}
 	}
 	err := o.commit(func(b *pebble.Batch) error {
@@ -255,7 +266,9 @@ func (o *Outbox) enqueue(rec *cdr.Record, items []cdr.OutboxItem) ([]uint64, err
 		return nil, err
 	}
 	if len(ids) > 0 {
-		o.release(ids[0]) // the deferred release then finds nothing to do
+		o.mem.pending.Add(int64(len(ids)))
+		o.mem.remember(stored) // before they are visible: Pending finds them here
+		o.release(ids[0])      // the deferred release then finds nothing to do
 		o.waitVisible(ids[len(ids)-1])
 	}
 	return ids, nil
@@ -296,6 +309,15 @@ func (o *Outbox) Pending(appKey string, afterID uint64, limit int) ([]cdr.Outbox
 	var out []cdr.OutboxItem
 	err := o.s.read(func() error {
 		return scanRange(o.s.db, lo, hi, func(k, v []byte) error {
+			if _, id, ok := splitOutboxKey(k); ok {
+				if it, ok := o.mem.recall(id); ok {
+					out = append(out, it)
+					if len(out) >= limit {
+						return errStop
+					}
+					return nil
+				}
+			}
 			var it cdr.OutboxItem
 			if err := json.Unmarshal(v, &it); err != nil {
 				return fmt.Errorf("decode %s: %w", safeKey(k), err)
@@ -334,20 +356,45 @@ func (o *Outbox) commit(fill func(b *pebble.Batch) error) error {
 // MarkDelivered deletes the delivered items of appKey in one synced batch.
 // Unknown ids are ignored.
 func (o *Outbox) MarkDelivered(appKey string, ids ...uint64) error {
-	return o.commit(func(b *pebble.Batch) error {
-		for _, id := range ids {
-			if err := b.Delete(outboxKey(appKey, id), nil); err != nil {
+	o.mem.forget(ids...)
+	gone := 0
+	err := o.commit(func(b *pebble.Batch) error {
+		keys := make([][]byte, len(ids))
+		for i, id := range ids {
+			keys[i] = outboxKey(appKey, id)
+		}
+		var err error
+		if gone, err = o.present(keys); err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if err := b.Delete(k, nil); err != nil {
 				return fmt.Errorf("batch delete: %w", err)
 			}
 		}
 		return nil
 	})
+	if err == nil {
+		o.mem.pending.Add(-int64(gone))
+	}
+	return err
 }
 
 // MarkFailed rewrites pending items (their attempts, next attempt, first
 // failure and last error) in one synced batch.
 func (o *Outbox) MarkFailed(items ...cdr.OutboxItem) error {
-	return o.commit(func(b *pebble.Batch) error {
+	o.mem.forgetItems(items)
+	added := 0
+	err := o.commit(func(b *pebble.Batch) error {
+		keys := make([][]byte, len(items))
+		for i, it := range items {
+			keys[i] = outboxKey(it.AppKey, it.ID)
+		}
+		had, err := o.present(keys)
+		if err != nil {
+			return err
+		}
+		added = len(keys) - had
 		for _, it := range items {
 			data, err := json.Marshal(it)
 			if err != nil {
@@ -359,4 +406,8 @@ func (o *Outbox) MarkFailed(items ...cdr.OutboxItem) error {
 		}
 		return nil
 	})
+	if err == nil {
+		o.mem.pending.Add(int64(added))
+	}
+	return err
 }

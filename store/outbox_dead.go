@@ -17,7 +17,22 @@ import (
 // MoveToDead moves pending items to the dead letters in one synced batch,
 // storing them as given.
 func (o *Outbox) MoveToDead(items ...cdr.OutboxItem) error {
-	return o.commit(func(b *pebble.Batch) error {
+	o.mem.forgetItems(items)
+	var left, parked int
+	err := o.commit(func(b *pebble.Batch) error {
+		pk, dk := make([][]byte, len(items)), make([][]byte, len(items))
+		for i, it := range items {
+			pk[i], dk[i] = outboxKey(it.AppKey, it.ID), deadKey(it.ID)
+		}
+		var err error
+		if left, err = o.present(pk); err != nil {
+			return err
+		}
+		had, err := o.present(dk)
+		if err != nil {
+			return err
+		}
+		parked = len(dk) - had
 		for _, it := range items {
 			data, err := json.Marshal(it)
 			if err != nil {
@@ -32,6 +47,11 @@ func (o *Outbox) MoveToDead(items ...cdr.OutboxItem) error {
 		}
 		return nil
 	})
+	if err == nil {
+		o.mem.pending.Add(-int64(left))
+		o.mem.dead.Add(int64(parked))
+	}
+	return err
 }
 
 // ListDead returns one page of dead items, oldest first, of appKey ("" for
@@ -104,19 +124,10 @@ func (o *Outbox) Redrive(id uint64) (cdr.OutboxItem, error) {
 	if err != nil {
 		return cdr.OutboxItem{}, err
 	}
+	o.mem.dead.Add(-1)
+	o.mem.pending.Add(1)
+	o.mem.remember([]cdr.OutboxItem{it})
 	o.release(newID)
 	o.waitVisible(newID)
 	return it, nil
-}
-
-// Depth counts the pending and the dead items. It reads every outbox key:
-// meant for a metrics scrape, not a hot path.
-func (o *Outbox) Depth() (pending, dead int, err error) {
-	err = o.s.read(func() error {
-		if err := scan(o.s.db, pfxOutbox, func(_, _ []byte) error { pending++; return nil }); err != nil {
-			return err
-		}
-		return scan(o.s.db, pfxOutboxDead, func(_, _ []byte) error { dead++; return nil })
-	})
-	return pending, dead, err
 }
