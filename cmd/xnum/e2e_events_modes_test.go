@@ -8,8 +8,12 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"net/http"
+	"strings"
 	"testing"
+
+	"github.com/xnum/xnum/routing"
 )
 
 const (
@@ -57,6 +61,22 @@ func TestE2EEventsAX(t *testing.T) {
 		w.Events, w.RelDir, w.Dir, w.Caller, w.Display, w.Dst = answeredSeq, 2, 1, a.Number, x, temp.Number
 		m.check(t, w)
 	})
+	// SPEC §3 step 1 comes before the mode's routing: no binding is
+	// resolved, so no subscriptionId nor userData.
+	m.run(t, "suspended X: 8055", func(t *testing.T) {
+		m.suspend(app, x, true)
+		defer m.suspend(app, x, false)
+		m.refusedCall(t, anyone, x, 403, 21)
+		m.check(t, evWant{Events: refusedSeq, Cause: 8055, Status: 403, Dir: 2, Service: "003", App: app,
+			Caller: anyone.Number, Dialled: x})
+	})
+	m.run(t, "frozen app: 7108", func(t *testing.T) {
+		m.freeze(app, true)
+		defer m.freeze(app, false)
+		m.refusedCall(t, anyone, x, 403, 21)
+		m.check(t, evWant{Events: refusedSeq, Cause: 7108, Status: 403, Dir: 2, Service: "003", App: app,
+			Caller: anyone.Number, Dialled: x})
+	})
 }
 
 // TestE2EEventsAXE: the extension keyed (collectInfo, then A); the
@@ -74,9 +94,17 @@ func TestE2EEventsAXE(t *testing.T) {
 		caller = stranger.with("+8613900000511")
 		other  = stranger.with("+8613900000512")
 	)
+	const xEmpty = "+8617000000511" // an X of the app without bindings
+	var (
+		aTone = alice.with("+8613800000512") // callbackTone
+		aNum  = alice.with("+8613800000513") // callbackNum
+		cbNum = bob.with("+8613800000519")
+	)
 	m := newEvModeEnv(t, envOpts{YAML: axeDTMF})
-	m.app(app, "AXE", map[string]any{"extLen": 4, "answerBeforeCollect": true}, x)
+	m.app(app, "AXE", map[string]any{"extLen": 4, "answerBeforeCollect": true}, x, xEmpty)
 	sub := m.axeBind(app, x, a.Number, "1234", map[string]any{"userData": "u-axe"})
+	subTone := m.axeBind(app, x, aTone.Number, "5678", map[string]any{"userData": "u-tone", "callbackTone": routing.PromptFixedCaller})
+	subNum := m.axeBind(app, x, aNum.Number, "2468", map[string]any{"userData": "u-num", "callbackNum": cbNum.Number})
 	base := evWant{Service: "005", App: app, Dialled: x}
 
 	m.run(t, "keys 1234: collectInfo, then A", func(t *testing.T) {
@@ -122,6 +150,24 @@ func TestE2EEventsAXE(t *testing.T) {
 		w.Events, w.Cause, w.RelDir, w.Dir, w.Caller = refusedSeq, 7516, 1, 0, other.Number
 		m.check(t, w)
 	})
+	m.run(t, "A to X without callback record, callbackTone: 8019", func(t *testing.T) {
+		m.refusedCall(t, aTone, x, 403, 21)
+		w := base
+		w.Events, w.Cause, w.Status, w.Dir, w.Caller, w.Sub, w.Ext, w.UserData = refusedSeq, 8019, 403, 2, aTone.Number, subTone, "5678", "u-tone"
+		m.check(t, w)
+	})
+	m.run(t, "A to X without callback record, callbackNum", func(t *testing.T) {
+		m.answeredCall(t, aNum, x, cbNum, "caller")
+		w := base
+		w.Events = answeredSeq
+		w.RelDir, w.Dir, w.Caller, w.Display, w.Dst, w.Sub, w.Ext, w.UserData = 1, 1, aNum.Number, x, cbNum.Number, subNum, "2468", "u-num"
+		m.check(t, w)
+	})
+	m.run(t, "an X without binding: 8025", func(t *testing.T) {
+		m.refusedCall(t, other, xEmpty, 403, 21)
+		m.check(t, evWant{Events: refusedSeq, Cause: 8025, Status: 403, Dir: 2, Service: "005", App: app,
+			Caller: other.Number, Dialled: xEmpty})
+	})
 }
 
 // TestE2EEventsAXYB: B's first call takes a free Y (A shown Y), A → Y → B
@@ -138,10 +184,23 @@ func TestE2EEventsAXYB(t *testing.T) {
 		b  = bob.with("+8613900000521")
 		b2 = bob.with("+8613900000522")
 	)
+	const (
+		x2 = "+8617000000521" // A2's X
+		x3 = "+8617000000522" // A3's X, callDirection 1 (only A → Y → B)
+	)
+	var (
+		a2 = alice.with("+8613800000522")
+		a3 = alice.with("+8613800000523")
+	)
 	m := newEvModeEnv(t, envOpts{})
-	m.app(app, "AXYB", nil, x, y)
-	sub := m.manage("POST", "/rest/omp/xyrelationnumber/v1.0", app,
-		map[string]any{"origNum": a.Number, "privateNum": x, "userData": "u-axyb"})["subscriptionId"].(string)
+	m.app(app, "AXYB", nil, x, x2, x3, y)
+	bind := func(a, x string, dir int, userData string) string {
+		return m.manage("POST", "/rest/omp/xyrelationnumber/v1.0", app, map[string]any{
+			"origNum": a, "privateNum": x, "callDirection": dir, "userData": userData})["subscriptionId"].(string)
+	}
+	sub := bind(a.Number, x, 0, "u-axyb")
+	bind(a2.Number, x2, 0, "u-a2")
+	sub3 := bind(a3.Number, x3, 1, "u-a3")
 	base := evWant{Service: "007", App: app, Sub: sub, UserData: "u-axyb"}
 
 	m.run(t, "B's first call takes Y: A is shown Y", func(t *testing.T) {
@@ -162,6 +221,22 @@ func TestE2EEventsAXYB(t *testing.T) {
 		w.Events, w.Cause, w.Status, w.Dir, w.Caller, w.Dialled = refusedSeq, 8031, 500, 2, b2.Number, x
 		m.check(t, w)
 	})
+	m.run(t, "A dials its own X: 8032", func(t *testing.T) {
+		m.refusedCall(t, a, x, 403, 21)
+		w := base
+		w.Events, w.Cause, w.Status, w.Dir, w.Caller, w.Dialled = refusedSeq, 8032, 403, 2, a.Number, x
+		m.check(t, w)
+	})
+	m.run(t, "an A calls a Y of no relation: 8030", func(t *testing.T) {
+		m.refusedCall(t, a2, y, 403, 21)
+		m.check(t, evWant{Events: refusedSeq, Cause: 8030, Status: 403, Dir: 2, Service: "007", App: app,
+			Caller: a2.Number, Dialled: y})
+	})
+	m.run(t, "callDirection 1: B to X is 8016", func(t *testing.T) {
+		m.refusedCall(t, b2, x3, 403, 21)
+		m.check(t, evWant{Events: refusedSeq, Cause: 8016, Status: 403, Dir: 2, Service: "007", App: app,
+			Caller: b2.Number, Dialled: x3, Sub: sub3, UserData: "u-a3"})
+	})
 }
 
 // TestE2EEventsX: the blocking callin to callinUrl and the events to
@@ -175,17 +250,19 @@ func TestE2EEventsX(t *testing.T) {
 		xClose   = "+8617000000531"
 		xLate    = "+8617000000532"
 		xGarbage = "+8617000000533"
+		xCancel  = "+8617000000534"
 	)
 	caller := alice.with("+8613800000531")
 	callee := bob.with("+8613800000532")
-	m := newEvModeEnv(t, envOpts{YAML: "xmode:\n  callin_timeout: 1s\n"})
+	m := newEvModeEnv(t, envOpts{YAML: "xmode:\n  callin_timeout: 2s\n"})
 	hook := newCallinServer(t, m.modeEnv, app)
-	m.app(app, "X", map[string]any{"callinUrl": hook.url}, xConnect, xClose, xLate, xGarbage)
+	m.app(app, "X", map[string]any{"callinUrl": hook.url}, xConnect, xClose, xLate, xGarbage, xCancel)
 	hook.answers[xConnect] = answerJSON(fmt.Sprintf(`{"operation":"connect","connectInfo":{"calleeNum":%q,"displayCalleeNum":%q}}`,
 		callee.Number, xConnect))
 	hook.answers[xClose] = answerJSON(`{"operation":"close"}`)
 	hook.answers[xLate] = func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
 	hook.answers[xGarbage] = answerJSON(`{"operation":"connect","connectInfo":`)
+	hook.answers[xCancel] = func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
 	base := evWant{Service: "004", App: app, Caller: caller.Number}
 
 	sameSession := func(t *testing.T, x string, rec fullCDR) {
@@ -219,4 +296,24 @@ func TestE2EEventsX(t *testing.T) {
 			sameSession(t, r.x, m.check(t, w))
 		})
 	}
+	m.run(t, "A cancels while the enterprise is asked: 487, 8009", func(t *testing.T) {
+		run := m.startCall(t, callSpec{Caller: caller, RURI: sipURI(xCancel, m.sipAddr), Scenario: "uac_mode.xml", Sync: true,
+			Mutate: func(s *scn) { s.Cancel, s.CancelSync = true, true }})
+		c := hook.next(t) // the request is out: now A cancels
+		hubConn, err := net.Dial("tcp4", run.hub.addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer hubConn.Close()
+		goAhead{conn: hubConn, callID: strings.NewReplacer("%u", "1").Replace(run.res.uac.opts.CallID)}.send(t)
+		run.wait(t).checkFinal(t, 487, 0)
+		w := base
+		// No B leg yet: 8009; X mode keeps its direction 1 (docs/SIP.md).
+		w.Events, w.Cause, w.Status, w.RelDir, w.Dir, w.Dialled = refusedSeq, 8009, 487, 1, 1, xCancel
+		rec := m.check(t, w)
+		checkCallin(t, c, caller.Number, xCancel)
+		if c.sessionID != rec.SessionID {
+			t.Errorf("callin request to callinUrl has sessionId %s, the events and CDR %s", c.sessionID, rec.SessionID)
+		}
+	})
 }
