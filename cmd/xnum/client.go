@@ -191,14 +191,21 @@ func (c *apiClient) roundTrip(ctx context.Context, method, path string, query ur
 		return nil, err
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		var env struct {
-			ResultCode string `json:"resultcode"`
-			ResultDesc string `json:"resultdesc"`
-		}
-		if json.Unmarshal(raw, &env) != nil || env.ResultCode == "" {
-			return nil, &apiError{status: resp.StatusCode, resultdesc: strings.TrimSpace(string(raw))}
-		}
-		return nil, &apiError{status: resp.StatusCode, resultcode: env.ResultCode, resultdesc: env.ResultDesc}
+		return nil, answerError(resp.StatusCode, raw)
 	}
 	return raw, nil
+}
+
+// answerError is the *apiError of an answer with HTTP status and body raw:
+// the envelope's resultcode and resultdesc, or the raw text when the answer
+// is no envelope.
+func answerError(status int, raw []byte) error {
+	var env struct {
+		ResultCode string `json:"resultcode"`
+		ResultDesc string `json:"resultdesc"`
+	}
+	if json.Unmarshal(raw, &env) != nil || env.ResultCode == "" {
+		return &apiError{status: status, resultdesc: strings.TrimSpace(string(raw))}
+	}
+	return &apiError{status: status, resultcode: env.ResultCode, resultdesc: env.ResultDesc}
 }

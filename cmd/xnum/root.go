@@ -29,6 +29,7 @@ func newRootCmd(environ []string, stdout, stderr io.Writer) *cobra.Command {
 		newOutboxCmd(environ),
 		newBindCmd(),
 		newUnbindCmd(),
+		newRecordCmd(),
 	)
 	return root
 }
