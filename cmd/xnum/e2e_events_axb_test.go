@@ -15,7 +15,7 @@ package main
 // being reached, SPEC §3 item 4), so the only moment without a B leg is
 // the routing lookup itself, which a caller cannot hit on purpose. The
 // AXB cancels are 7501 and 7502 (TestE2EEventsBLeg); 8009 is reachable in
-// X mode, where the call waits for the enterprise (TestE2EModeXCancel).
+// X mode, where the call waits for the enterprise (TestE2EEventsX).
 
 import (
 	"net/http"
