@@ -9,15 +9,13 @@ package main
 // mode-specific fields.
 
 import (
-	"bufio"
 	"encoding/binary"
+	"math"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -206,12 +204,21 @@ func checkModeCDR(t *testing.T, got modeCDR, w modeWant) {
 	}
 }
 
-// rtpSink is the caller's media: a socket on the caller's media address
-// that A's SDP names, so the test hears what xnum plays to A.
+// rtpSink is what the test hears of xnum's media to A: either a socket of
+// the test on the caller's media address that A's SDP names (newSink), or
+// a tap on SIPp's own media socket (newTap) for calls in which SIPp keys
+// from its pcaps. It reads from the moment it is made, so no packet is
+// lost to a full socket buffer while the call runs.
 type rtpSink struct {
 	t    *testing.T
-	conn *net.UDPConn
+	addr *net.UDPAddr // the test's socket; nil for a tap (A's SDP names SIPp's socket)
+	pkts chan sinkPacket
 	from string // xnum's address: the only allowed source
+}
+
+type sinkPacket struct {
+	src     string // source IP
+	payload []byte // UDP payload
 }
 
 func (m *modeEnv) newSink(t *testing.T) *rtpSink {
@@ -220,31 +227,104 @@ func (m *modeEnv) newSink(t *testing.T) *rtpSink {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.Close() })
-	return &rtpSink{t: t, conn: c, from: m.net.ip(hostXnum)}
+	s := m.startSink(t, c)
+	s.addr = c.LocalAddr().(*net.UDPAddr)
+	go func() {
+		defer close(s.pkts)
+		buf := make([]byte, 2048)
+		for {
+			n, src, err := c.ReadFromUDP(buf)
+			if err != nil {
+				return
+			}
+			s.put(src.IP, buf[:n])
+		}
+	}()
+	return s
 }
 
-// use points the caller's SDP at the sink.
+// sippMediaPort is SIPp's RTP port: startSIPp (e2e_sipp_test.go) runs
+// every SIPp with -mp 6000, the [media_port] of uac_mode.xml's SDP.
+const sippMediaPort = 6000
+
+// newTap hears what xnum sends to SIPp's own media socket
+// (hostCaller+mediaShift:sippMediaPort), for the calls whose keys SIPp
+// plays from its RFC 4733 pcaps. Those calls cannot use newSink: xnum's
+// default strict latching (SPEC §4.3, docs/MEDIA.md) takes A's RTP only
+// from exactly the address and port of A's SDP, and play_pcap_audio sends
+// from SIPp's media socket, so A's SDP must name that socket, which SIPp
+// binds. A raw IPv4 UDP socket bound to the caller's media address gets a
+// copy of every UDP datagram to that address (Linux hands each to the
+// matching raw sockets as well as to the UDP socket), so the test hears
+// A's side while neither xnum nor SIPp changes what it does. It needs
+// CAP_NET_RAW, as play_pcap_audio does (SIPp sends from a raw socket);
+// without it the test skips, as SIPp could not key anyway.
+func (m *modeEnv) newTap(t *testing.T) *rtpSink {
+	t.Helper()
+	c, err := net.ListenIP("ip4:udp", &net.IPAddr{IP: net.ParseIP(m.net.ip(hostCaller + mediaShift))})
+	if err != nil {
+		t.Skipf("no raw socket to hear A's media (needs CAP_NET_RAW, as SIPp's play_pcap_audio): %v", err)
+	}
+	s := m.startSink(t, c)
+	go func() {
+		defer close(s.pkts)
+		buf := make([]byte, 2048)
+		for {
+			n, src, err := c.ReadFromIP(buf) // IPv4 header stripped: UDP header, payload
+			if err != nil {
+				return
+			}
+			if n < 8 || int(binary.BigEndian.Uint16(buf[2:4])) != sippMediaPort {
+				continue // RTCP, or not to A's RTP socket
+			}
+			s.put(src.IP, buf[8:n])
+		}
+	}()
+	return s
+}
+
+func (m *modeEnv) startSink(t *testing.T, c net.Conn) *rtpSink {
+	t.Cleanup(func() { c.Close() })
+	return &rtpSink{t: t, pkts: make(chan sinkPacket, 1<<14), from: m.net.ip(hostXnum)}
+}
+
+// put queues a copy of a packet; a full queue (minutes of audio nobody
+// reads) drops it.
+func (s *rtpSink) put(src net.IP, b []byte) {
+	select {
+	case s.pkts <- sinkPacket{src: src.String(), payload: append([]byte(nil), b...)}:
+	default:
+	}
+}
+
+// use points the caller's SDP at the sink; a tap leaves it on SIPp's own
+// media socket.
 func (s *rtpSink) use(sc *scn) {
-	a := s.conn.LocalAddr().(*net.UDPAddr)
-	sc.MediaAddr, sc.MediaPort = a.IP.String(), strconv.Itoa(a.Port)
+	if s.addr != nil {
+		sc.MediaAddr, sc.MediaPort = s.addr.IP.String(), strconv.Itoa(s.addr.Port)
+	}
 }
 
 // next reads the next RTP packet xnum sent to A (deadline 10 s).
 func (s *rtpSink) next() (*rtp.Packet, bool) {
-	buf := make([]byte, 2048)
+	deadline := time.After(10 * time.Second)
 	for {
-		s.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-		n, src, err := s.conn.ReadFromUDP(buf)
-		if err != nil {
+		var pk sinkPacket
+		select {
+		case p, ok := <-s.pkts:
+			if !ok {
+				return nil, false
+			}
+			pk = p
+		case <-deadline:
 			return nil, false
 		}
-		if src.IP.String() != s.from {
-			s.t.Errorf("RTP to A from %v: only xnum (%s) may send it", src, s.from)
+		if pk.src != s.from {
+			s.t.Errorf("RTP to A from %v: only xnum (%s) may send it", pk.src, s.from)
 			continue
 		}
 		var p rtp.Packet
-		if err := p.Unmarshal(buf[:n]); err != nil {
+		if err := p.Unmarshal(pk.payload); err != nil {
 			s.t.Errorf("not RTP from xnum: %v", err)
 			continue
 		}
@@ -276,12 +356,68 @@ func (s *rtpSink) expectPrompts(m *modeEnv, names ...string) {
 	}
 }
 
-// expectAudio checks that xnum sent A some audio (ringback).
-func (s *rtpSink) expectAudio() {
+// expectRingback checks that A hears ringback next: the first frame that
+// is no test prompt must be of the 450 Hz tone (SPEC §4.3). A prompt may
+// still be heard before it (the rest of the one expectPrompts found).
+func (s *rtpSink) expectRingback(m *modeEnv) {
 	s.t.Helper()
-	if _, ok := s.next(); !ok {
-		s.t.Errorf("A heard nothing from xnum")
+	names := map[byte]string{}
+	for n, b := range m.prompts {
+		names[b] = n
 	}
+	for {
+		p, ok := s.next()
+		if !ok {
+			s.t.Errorf("A heard no ringback")
+			return
+		}
+		if b, ok := promptByte(p); ok {
+			if _, prompt := names[b]; prompt {
+				continue // the rest of a prompt
+			}
+		}
+		if quiet(p) {
+			continue
+		}
+		if !isRingback(p) {
+			s.t.Errorf("A heard %d-byte PT %d audio that is neither a prompt nor ringback, where ringback was due: % x…",
+				len(p.Payload), p.PayloadType, p.Payload[:min(16, len(p.Payload))])
+		}
+		return
+	}
+}
+
+// isRingback: a PCMU frame whose power is at 450 Hz (SPEC §4.3's ringback
+// tone, 1 s on first), by the Goertzel filter. 160 samples make 450 Hz
+// bin 9 exactly, so a pure tone there puts all its energy in that bin;
+// a prompt (one constant sample) puts none.
+func isRingback(p *rtp.Packet) bool {
+	if p.PayloadType != 0 || len(p.Payload) != 160 {
+		return false
+	}
+	const hz = 450.0
+	w := 2 * math.Pi * hz / 8000
+	coeff := 2 * math.Cos(w)
+	var s1, s2, energy float64
+	for _, u := range p.Payload {
+		x := float64(media.DecodeULaw(u))
+		energy += x * x
+		s1, s2 = x+coeff*s1-s2, s1
+	}
+	power := s1*s1 + s2*s2 - coeff*s1*s2 // |X(450 Hz)|²
+	n := float64(len(p.Payload))
+	rms := math.Sqrt(energy / n)
+	return rms > 1000 && 2*power/(n*energy) > 0.9
+}
+
+// quiet: a PCMU frame of silence (every sample within ±64).
+func quiet(p *rtp.Packet) bool {
+	for _, u := range p.Payload {
+		if v := media.DecodeULaw(u); v > 64 || v < -64 {
+			return false
+		}
+	}
+	return true
 }
 
 // promptByte: the byte every sample of a PCMU frame carries, if it is one.
@@ -295,27 +431,6 @@ func promptByte(p *rtp.Packet) (byte, bool) {
 		}
 	}
 	return p.Payload[0], true
-}
-
-// played is the number of local audio frames xnum has sent so far
-// (xnum_media_played_total): prompts and ringback, every call of the env.
-func (m *modeEnv) played() float64 {
-	m.t.Helper()
-	resp, err := http.Get(m.apiURL + "/metrics")
-	if err != nil {
-		m.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "xnum_media_played_total "); ok {
-			v, _ := strconv.ParseFloat(rest, 64)
-			return v
-		}
-	}
-	m.t.Fatal("no xnum_media_played_total in /metrics")
-	return 0
 }
 
 // keyPcaps are SIPp's own RFC 4733 captures for digits: each digit once per

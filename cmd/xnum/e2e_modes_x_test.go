@@ -195,7 +195,7 @@ func TestE2EModeX(t *testing.T) {
 		checkCallin(t, hook.next(t), caller.Number, xConnect)
 		res.checkBLeg(t, callee.Number, xConnect)
 		res.checkNoLeaks(t)
-		sink.expectAudio()
+		sink.expectRingback(m)
 		checkModeCDR(t, m.nextCDR(t, xConnect), modeWant{Dir: 1, Service: "004", App: app, Caller: caller.Number,
 			Dialled: xConnect, Display: xConnect, Dst: callee.Number, Answered: true})
 	})
@@ -255,7 +255,7 @@ func TestE2EModeXCancel(t *testing.T) {
 		Mutate: func(s *scn) { sink.use(s); s.Cancel, s.CancelSync = true, true }})
 	req := hook.next(t)
 	checkCallin(t, req, caller.Number, x)
-	sink.expectAudio() // ringback while the enterprise is asked
+	sink.expectRingback(m) // while the enterprise is asked
 	hubConn, err := net.Dial("tcp4", run.hub.addr())
 	if err != nil {
 		t.Fatal(err)
