@@ -356,6 +356,29 @@ func (s *rtpSink) expectPrompts(m *modeEnv, names ...string) {
 	}
 }
 
+// heardPrompt drains what A got so far and tells whether the named prompt
+// was among it.
+func (s *rtpSink) heardPrompt(m *modeEnv, name string) bool {
+	want := m.prompts[name]
+	for {
+		select {
+		case pk, ok := <-s.pkts:
+			if !ok {
+				return false
+			}
+			var p rtp.Packet
+			if p.Unmarshal(pk.payload) != nil {
+				continue
+			}
+			if b, ok := promptByte(&p); ok && b == want {
+				return true
+			}
+		default:
+			return false
+		}
+	}
+}
+
 // expectRingback checks that A hears ringback next: the first frame that
 // is no test prompt must be of the 450 Hz tone (SPEC §4.3). A prompt may
 // still be heard before it (the rest of the one expectPrompts found).

@@ -272,3 +272,68 @@ func TestE2EModeXCancel(t *testing.T) {
 	checkModeCDR(t, m.nextCDR(t, x), modeWant{Cause: 8009, Status: 487, Dir: 1, Service: "004", App: app,
 		Caller: caller.Number, Dialled: x})
 }
+
+// TestE2EModeXMaxDuration: the connect answer's maxDuration (minutes, SPEC
+// §3 X mode and item 4, §6.1) ends the bridged call: one minute after B
+// answered xnum sends BYE to both legs with Q.850 cause 16, and the CDR
+// says 8010 (SPEC §4.2 "maxDuration … 8010, BYE both, 16"), released by
+// the platform (callRelDirection 0), answered, and at least 60 s between
+// fwdAnswerTime and callEndTime — so a maxDuration read as seconds, or
+// ignored (the call would outlive SIPp's -timeout), fails it.
+//
+// X mode has no lastMinVoice: it is a binding option (SPEC §3 item 4,
+// §5) and X mode stores no binding, nor does connectInfo carry one. With
+// maxDuration 1 the last minute starts at answer, so A must hear no
+// last-minute prompt.
+//
+// A minute of real time, without a hidden clock knob: the call is set up
+// before t.Parallel(), in the serial part of the run, so its minute passes
+// while the package's other tests run, and the test rarely holds one of
+// the -parallel slots (GOMAXPROCS, two in CI) waiting for it.
+func TestE2EModeXMaxDuration(t *testing.T) {
+	const (
+		app = "xmaxdur"
+		x   = "+8617000000320"
+	)
+	caller := alice.with("+8613800000321")
+	callee := bob.with("+8613800000322")
+	// Neither phone sends RTP: the RTP timeout (media.timeout, 60 s) must
+	// not end the call first.
+	m := newModeEnv(t, envOpts{Media: "  timeout: 10m\n"})
+	hook := newCallinServer(t, m, app)
+	m.createApp(app, "X", map[string]any{"callinUrl": hook.url}, x)
+	hook.answers[x] = answerJSON(fmt.Sprintf(`{"operation":"connect","connectInfo":{"calleeNum":%q,"displayCalleeNum":%q,"maxDuration":1}}`,
+		callee.Number, x))
+	sink := m.newSink(t)
+	run := m.startCall(t, callSpec{
+		Caller: caller, RURI: sipURI(x, m.sipAddr), Scenario: "uac_mode.xml",
+		// Both phones wait for xnum's BYE: only xnum ends the call.
+		Mutate: func(s *scn) { sink.use(s); s.Expect, s.ByeReason = 200, q850(16) },
+		Callee: &callee, CalleeScenario: "uas_mode.xml", CalleeMutate: func(s *scn) { s.ByeReason = q850(16) },
+		Timeout: 3 * time.Minute,
+	})
+	checkCallin(t, hook.next(t), caller.Number, x)
+	sink.expectRingback(m) // while the enterprise is asked and B rings
+
+	t.Parallel()
+	res := run.wait(t) // both SIPps exit 0 only after xnum's BYE with cause 16
+	res.checkBLeg(t, callee.Number, x)
+	res.checkNoLeaks(t)
+	rec := m.nextCDR(t, x)
+	checkModeCDR(t, rec, modeWant{Cause: 8010, Dir: 1, Service: "004", App: app, Caller: caller.Number,
+		Dialled: x, Display: x, Dst: callee.Number, Answered: true})
+	if rec.CallRelDirection != 0 {
+		t.Errorf("CDR callRelDirection %d, want 0 (the platform released)", rec.CallRelDirection)
+	}
+	answered, err1 := time.Parse(time.DateTime, rec.FwdAnswerTime)
+	ended, err2 := time.Parse(time.DateTime, rec.CallEndTime)
+	if err1 != nil || err2 != nil {
+		t.Fatalf("CDR times %q, %q: %v %v", rec.FwdAnswerTime, rec.CallEndTime, err1, err2)
+	}
+	if d := ended.Sub(answered); d < time.Minute {
+		t.Errorf("call released %v after B answered, before its maxDuration of one minute", d)
+	}
+	if sink.heardPrompt(m, routing.PromptLastMinute) {
+		t.Errorf("A heard the last-minute prompt: X mode has no lastMinVoice")
+	}
+}
