@@ -168,6 +168,34 @@ func TestE2EEventsAXE(t *testing.T) {
 		m.check(t, evWant{Events: refusedSeq, Cause: 8025, Status: 403, Dir: 2, Service: "005", App: app,
 			Caller: other.Number, Dialled: xEmpty})
 	})
+
+	// An app that collects in early media (answerBeforeCollect false): A
+	// is answered by the callee's 200, a CANCEL during the prompt is 487.
+	const (
+		early  = "axeearlyev"
+		xEarly = "+8617000000515"
+	)
+	aEarly := alice.with("+8613800000515")
+	m.app(early, "AXE", map[string]any{"extLen": 3, "answerBeforeCollect": false}, xEarly)
+	subEarly := m.axeBind(early, xEarly, aEarly.Number, "135", map[string]any{"userData": "u-early"})
+	m.run(t, "early media: keys 135 in the 183, then A", func(t *testing.T) {
+		m.call(t, callSpec{
+			Caller: caller, RURI: sipURI(xEarly, m.sipAddr), Scenario: "uac_mode.xml",
+			Mutate: func(s *scn) {
+				s.Expect, s.Pcaps, s.KeysEarly, s.ByeReason = 200, keyPcaps(t, "135"), true, q850(16)
+			},
+			Callee: &aEarly, CalleeScenario: "uas_answer.xml",
+			CalleeMutate: func(s *scn) { s.Ring, s.HangupBy = true, "callee" },
+		})
+		m.check(t, evWant{Events: "callin,collectInfo,callout,alerting,answer,disconnect,fee", Digits: []string{"135"},
+			CallinNoSub: true, RelDir: 2, Dir: 0, Service: "005", App: early, Caller: caller.Number, Dialled: xEarly,
+			Display: xEarly, Dst: aEarly.Number, Sub: subEarly, Ext: "135", UserData: "u-early"})
+	})
+	m.run(t, "early media: CANCEL during the prompt, 487, 7516", func(t *testing.T) {
+		m.call(t, m.callSpec(other, xEarly, func(s *scn) { s.Cancel = true })).checkFinal(t, 487, 0)
+		m.check(t, evWant{Events: refusedSeq, Cause: 7516, Status: 487, RelDir: 1, Dir: 0, Service: "005", App: early,
+			Caller: other.Number, Dialled: xEarly})
+	})
 }
 
 // TestE2EEventsAXYB: B's first call takes a free Y (A shown Y), A → Y → B
