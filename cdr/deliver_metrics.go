@@ -12,7 +12,8 @@ import (
 //	xnum_outbox_items_total{kind,result}   items: enqueued, skipped, delivered, nowhere,
 //	                                       retry, dead, redriven — rate(…{result="delivered"})
 //	                                       is the events/s delivered
-//	xnum_outbox_depth{state}               items pending and dead, read from the store at scrape
+//	xnum_outbox_depth{state}               items pending and dead, as counted by the store
+//	                                       (OutboxStore.Depth: store.Outbox keeps the count)
 type metrics struct {
 	pushes *prometheus.CounterVec
 	items  *prometheus.CounterVec
@@ -57,7 +58,8 @@ func (m *metrics) item(kind, result string, n int) {
 	}
 }
 
-// depthCollector reads the outbox depth once per scrape.
+// depthCollector asks the store for the outbox depth once per scrape;
+// store.Outbox answers from its counts without reading keys.
 type depthCollector struct {
 	st   OutboxStore
 	desc *prometheus.Desc
