@@ -122,9 +122,10 @@ func (k *talker) halt() {
 	k.wg.Wait()
 }
 
-// TestE2EEventsRTPTimeout: media.timeout 1s. The binding plays a prompt to
-// each party (preVoice) so that the test's socket learns xnum's address
-// for its leg; one party talks, the other never sends: the silent side's
+// TestE2EEventsRTPTimeout: media.timeout 2s (a margin for a loaded
+// machine). The binding plays a prompt to each party (preVoice) so that
+// the test's socket learns xnum's address for its leg; one party talks
+// (every 20 ms), the other never sends: the silent side's
 // leg times out (SPEC §4.2: 7505 caller's leg, 7506 callee's), xnum sends
 // BYE with Q.850 41 on both legs, callRelDirection 0 (the platform).
 func TestE2EEventsRTPTimeout(t *testing.T) {
@@ -135,7 +136,7 @@ func TestE2EEventsRTPTimeout(t *testing.T) {
 	)
 	a := alice.with("+8613800000541")
 	b := bob.with("+8613800000542")
-	m := newEvModeEnv(t, envOpts{Media: "  timeout: 1s\n"})
+	m := newEvModeEnv(t, envOpts{Media: "  timeout: 2s\n"})
 	m.app(app, "AXB", nil, x)
 	sub := m.manage("POST", "/rest/caas/relationnumber/partners/v1.0", app, map[string]any{
 		"relationNum": x, "callerNum": a.Number, "calleeNum": b.Number, "userData": "u-rtp",
