@@ -24,16 +24,18 @@ import (
 
 	"github.com/pion/rtp"
 
+	"github.com/xnum/xnum/media"
 	"github.com/xnum/xnum/routing"
 )
 
 // talker is a party's media socket: it learns xnum's address for its leg
 // from the first packet xnum sends it (a prompt), then talks — a PCMU
-// frame every 20 ms — until stopped. A silent talker only listens.
+// frame of its voice byte every 20 ms — until stopped. A silent talker
+// (voice 0) only listens.
 type talker struct {
 	conn  *net.UDPConn
-	xnum  string // the only source allowed
-	talk  bool
+	xnum  string        // the only source allowed
+	voice byte          // μ-law byte of every sample it sends; 0 = silent
 	heard chan struct{} // closed at xnum's first packet
 	stop  chan struct{}
 	wg    sync.WaitGroup
@@ -41,13 +43,13 @@ type talker struct {
 	bad   []string
 }
 
-func newTalker(t *testing.T, ip, xnumIP string, talk bool) *talker {
+func newTalker(t *testing.T, ip, xnumIP string, voice byte) *talker {
 	t.Helper()
 	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.ParseIP(ip)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := &talker{conn: c, xnum: xnumIP, talk: talk, heard: make(chan struct{}), stop: make(chan struct{})}
+	k := &talker{conn: c, xnum: xnumIP, voice: voice, heard: make(chan struct{}), stop: make(chan struct{})}
 	k.wg.Go(k.run)
 	t.Cleanup(func() {
 		k.halt()
@@ -57,6 +59,9 @@ func newTalker(t *testing.T, ip, xnumIP string, talk bool) *talker {
 	})
 	return k
 }
+
+// The parties' voices: two μ-law bytes a recording tells apart.
+const voiceA, voiceB byte = 0x55, 0x2a
 
 func (k *talker) addr() (string, string) {
 	a := k.conn.LocalAddr().(*net.UDPAddr)
@@ -79,7 +84,7 @@ func (k *talker) run() {
 		peer = src
 	}
 	close(k.heard)
-	if !k.talk {
+	if k.voice == 0 {
 		for { // listen (and drop) until closed
 			if _, _, err := k.conn.ReadFromUDP(buf); err != nil {
 				return
@@ -95,7 +100,7 @@ func (k *talker) run() {
 	}()
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
-	p := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SSRC: 0x5eed}, Payload: bytes.Repeat([]byte{0x55}, 160)}
+	p := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SSRC: 0x5eed}, Payload: bytes.Repeat([]byte{k.voice}, 160)}
 	for {
 		select {
 		case <-k.stop:
@@ -147,7 +152,7 @@ func TestE2EEventsRTPTimeout(t *testing.T) {
 	xip := m.net.ip(hostXnum)
 
 	m.run(t, "the callee stops sending: 7506", func(t *testing.T) {
-		aMedia := newTalker(t, m.net.ip(hostCaller+mediaShift), xip, true)
+		aMedia := newTalker(t, m.net.ip(hostCaller+mediaShift), xip, voiceA)
 		run := m.startCall(t, callSpec{
 			Caller: a, RURI: sipURI(x, m.sipAddr), Scenario: "uac_mode.xml",
 			Mutate: func(s *scn) {
@@ -166,8 +171,8 @@ func TestE2EEventsRTPTimeout(t *testing.T) {
 		m.check(t, w)
 	})
 	m.run(t, "the caller stops sending: 7505", func(t *testing.T) {
-		aMedia := newTalker(t, m.net.ip(hostCaller+mediaShift), xip, false)
-		bMedia := newTalker(t, m.net.ip(hostTrunk+mediaShift), xip, true)
+		aMedia := newTalker(t, m.net.ip(hostCaller+mediaShift), xip, 0)
+		bMedia := newTalker(t, m.net.ip(hostTrunk+mediaShift), xip, voiceB)
 		run := m.startCall(t, callSpec{
 			Caller: a, RURI: sipURI(x, m.sipAddr), Scenario: "uac_mode.xml",
 			Mutate: func(s *scn) {
@@ -192,8 +197,9 @@ func TestE2EEventsRTPTimeout(t *testing.T) {
 // Both parties hear the recording notice, then the call is recorded; the
 // CDR says so (recordFlag 1, recordStartTime within the call, recordDomain
 // = the API's address, recordObjectName = <sessionId>.wav: the events',
-// the CDR's and the recording's one sessionId), and the owning app — only
-// it — downloads the WAV through the 301 link (SPEC §5).
+// the CDR's and the recording's one sessionId), the WAV has each party on
+// its channel, and the owning app — only it — downloads it through the 301
+// link (SPEC §5).
 func TestE2EEventsRecorded(t *testing.T) {
 	t.Parallel()
 	const (
@@ -208,16 +214,23 @@ func TestE2EEventsRecorded(t *testing.T) {
 		"relationNum": x, "callerNum": a.Number, "calleeNum": b.Number, "recordFlag": true, "userData": "u-rec",
 	})["subscriptionId"].(string)
 
-	// A keys four digits after the answer (SIPp's own captures, 300 ms
-	// apart) and hangs up: the call outlasts the 0.2 s notice. B talks from
-	// the notice on (its first packet from xnum) until the end.
-	bMedia := newTalker(t, m.net.ip(hostTrunk+mediaShift), m.net.ip(hostXnum), true)
+	// Both parties talk from xnum's first packet to them (A: ringback, B:
+	// the notice) to the end. A's SIPp hangs up after "keying" four digits
+	// 300 ms apart: they leave SIPp's own media socket, which A's SDP does
+	// not name, so xnum drops them; they only make the call outlast the
+	// 0.2 s notice.
+	aMedia := newTalker(t, m.net.ip(hostCaller+mediaShift), m.net.ip(hostXnum), voiceA)
+	bMedia := newTalker(t, m.net.ip(hostTrunk+mediaShift), m.net.ip(hostXnum), voiceB)
 	m.call(t, callSpec{
 		Caller: a, RURI: sipURI(x, m.sipAddr), Scenario: "uac_mode.xml",
-		Mutate: func(s *scn) { s.Expect, s.HangupBy, s.Pcaps = 200, "caller", keyPcaps(t, "1234") },
+		Mutate: func(s *scn) {
+			s.MediaAddr, s.MediaPort = aMedia.addr()
+			s.Expect, s.HangupBy, s.Pcaps = 200, "caller", keyPcaps(t, "1234")
+		},
 		Callee: &b, CalleeScenario: "uas_media.xml", NotifyAnswered: true,
 		CalleeMutate: func(s *scn) { s.MediaAddr, s.MediaPort = bMedia.addr(); s.Formats = "0" },
 	})
+	aMedia.halt()
 	bMedia.halt()
 	rec := m.check(t, evWant{Events: "callin,callout,answer,disconnect,fee", Service: "004", App: app, Caller: a.Number,
 		Dialled: x, Display: x, Dst: b.Number, Sub: sub, UserData: "u-rec", RelDir: 1, Dir: 0, Record: true})
@@ -269,12 +282,23 @@ func TestE2EEventsRecorded(t *testing.T) {
 		binary.LittleEndian.Uint16(wav[22:]) != 2 || binary.LittleEndian.Uint32(wav[24:]) != 8000 {
 		t.Errorf("recording is no stereo 8 kHz WAV with data: %d bytes, header % x", len(wav), wav[:min(len(wav), 44)])
 	}
-	bHeard := false // B's voice on the right channel (16-bit L, R frames)
-	for i := 44 + 2; i+2 <= len(wav); i += 4 {
-		bHeard = bHeard || binary.LittleEndian.Uint16(wav[i:]) != 0
+	// A's voice on the left channel, B's on the right (16-bit L, R
+	// frames), silence where a party said nothing.
+	want := [2]int16{media.DecodeULaw(voiceA), media.DecodeULaw(voiceB)}
+	var heard [2]int
+	for i := 44; i+4 <= len(wav); i += 4 {
+		for ch := range 2 {
+			switch v := int16(binary.LittleEndian.Uint16(wav[i+2*ch:])); v {
+			case 0:
+			case want[ch]:
+				heard[ch]++
+			default:
+				t.Fatalf("recording channel %d has sample %d: neither silence nor that party's voice %d", ch, v, want[ch])
+			}
+		}
 	}
-	if !bHeard {
-		t.Errorf("B's channel of the recording is silent (B sent %d packets)", bMedia.sent)
+	if heard[0] == 0 || heard[1] == 0 {
+		t.Errorf("recording: %d samples of A's voice (A sent %d packets), %d of B's (B sent %d)", heard[0], aMedia.sent, heard[1], bMedia.sent)
 	}
 	if resp := download(demoApp, demoSecret); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("another app: HTTP %d, want 404 (1016001)", resp.StatusCode)
