@@ -14,7 +14,8 @@ package sip
 // emits the CDR: the CDR is always queued after the events of its call, and
 // ActiveCalls()==0 still means every record and event is out.
 //
-// An answered call's CDR so far is written, synced, before A gets its 200
+// An answered call's CDR so far is written, synced, before A gets its 200 —
+// B's, or xnum's own when it answers A to collect an AXE extension
 // (Deps.Calls; SPEC §7 "a call's answered state is written with Sync before
 // the answer"); the store deletes it with the call's CDR. A call still
 // recorded at the next start was up when xnum died: AbandonedCall says what
@@ -45,6 +46,10 @@ type EventSink interface {
 // the store deletes it in the batch that keeps the call's CDR.
 type CallStore interface {
 	PutCall(rec cdr.Record) error
+	// ForgetCall deletes a record whose call turned out not to be
+	// answered after all (A's CANCEL won the race with xnum's own 200):
+	// its CDR, with A's 487, would not take the record away.
+	ForgetCall(sessionID string) error
 }
 
 const (
@@ -322,6 +327,18 @@ func (c *call) persistAnswered() {
 	}
 }
 
+// forgetPersisted undoes persistAnswered for a call whose 200 never
+// reached A.
+func (c *call) forgetPersisted() {
+	if c.s.d.Calls == nil {
+		return
+	}
+	if err := c.s.d.Calls.ForgetCall(c.sessionID); err != nil {
+		c.s.ev.stateErrors.Inc()
+		c.s.log.Warn("sip unanswered call not forgotten", "session", c.sessionID, "err", err)
+	}
+}
+
 // AbandonedCall is what a call reports when xnum died while it was up
 // (SPEC §6.2): its record as persisted at answer, ended at end by the
 // platform with rel (the daemon passes 7102, callRelDirection 0), and the
@@ -332,6 +349,11 @@ func AbandonedCall(rec cdr.Record, end time.Time, rel routing.Release) (cdr.Reco
 		end = ans
 	}
 	rec.CallEndTime = cdr.FormatTime(end)
+	if rec.FwdAnswerTime == "" {
+		// Recorded when xnum answered A itself (AXE): B never answered,
+		// so the call failed when it ended (failTime, docs/SIP.md "CDR").
+		rec.FailTime = rec.CallEndTime
+	}
 	rec.ULFailReason = rel.Code()
 	rec.CallRelDirection = relPlatform
 	rec.SIPStatusCode = 0 // A had its 200

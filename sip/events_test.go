@@ -2,6 +2,7 @@ package sip
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -112,6 +113,13 @@ func (s *callStore) PutCall(r cdr.Record) error {
 	defer s.mu.Unlock()
 	s.recs = append(s.recs, r)
 	return s.err
+}
+
+func (s *callStore) ForgetCall(id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.recs = slices.DeleteFunc(s.recs, func(r cdr.Record) bool { return r.SessionID == id })
+	return nil
 }
 
 // fail makes every later PutCall fail. The lock orders it before the call

@@ -32,7 +32,13 @@ func (c *call) answerLocally() bool {
 	res.AppendHeader(s.contact(c.a.transport))
 	res.AppendHeader(s.allowHdr)
 	setSDP(res, c.m.answerA)
+	// A is answered from here on, so a crash must not lose the attempt:
+	// its CDR so far is synced before the 200, as at B's answer (SPEC
+	// §6.2, §7), and recovery reports it after a restart. localB2xx
+	// overwrites it with the answered record; the CDR deletes it.
+	c.persistAnswered()
 	if !c.sendFinal(res) {
+		c.forgetPersisted() // A's CANCEL got its 487 first: A was never answered
 		c.onCancel(true)
 		return false
 	}

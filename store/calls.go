@@ -18,8 +18,10 @@ import (
 //	call\x00{sessionId}  → cdr.Record   the CDR so far of an answered call
 //	callalive\x00        → int64 BE ns  when the process was last known alive
 //
-// The sip layer writes a call's record, synced, when B answers and before A
-// gets its 200. The record goes away in the very batch that stores the call's
+// The sip layer writes a call's record, synced, before A gets its 200: when
+// B answers, or when xnum answers A itself (AXE answerBeforeCollect: the
+// extension is collected on an answered call, and B's answer overwrites the
+// record later). The record goes away in the very batch that stores the call's
 // CDR (Outbox.EnqueueWithCDR calls forgetCall): after a kill -9 the store
 // holds either the record (the call was up: it is reported at the next
 // start) or the CDR, never both and never neither. docs/EVENTS.md, "Calls up
@@ -37,7 +39,7 @@ func isCallKey(k []byte) bool {
 	return bytes.HasPrefix(k, pfxCall) || bytes.Equal(k, keyAlive)
 }
 
-// PutCall stores the partial CDR of a call that has just been answered,
+// PutCall stores the partial CDR of a call whose A has just been answered,
 // synced before it returns. rec needs its SessionID and the ICID its final
 // CDR will carry, so that a record reported twice (crash between a CDR and
 // the delete of its call, which one batch rules out, or a CDR that the
@@ -46,9 +48,9 @@ func (s *Store) PutCall(rec cdr.Record) error {
 	if rec.SessionID == "" || rec.ICID == "" {
 		return fmt.Errorf("%w: call needs sessionId and icid", ErrInvalidArgument)
 	}
-	if rec.FwdAnswerTime == "" {
+	if !answeredA(&rec) {
 		// forgetCall keys on it: a record without it would never be deleted.
-		return fmt.Errorf("%w: call has no fwdAnswerTime", ErrInvalidArgument)
+		return fmt.Errorf("%w: call not answered (sipStatusCode %d)", ErrInvalidArgument, rec.SIPStatusCode)
 	}
 	data, err := json.Marshal(rec)
 	if err != nil {
@@ -62,11 +64,18 @@ func (s *Store) PutCall(rec cdr.Record) error {
 	})
 }
 
+// answeredA: A got a 200 — from B, or from xnum itself (AXE) — which SPEC
+// §6.2 writes as sipStatusCode 0; every call A did not get answered has the
+// final status A got (≥ 300) in its CDR.
+func answeredA(rec *cdr.Record) bool {
+	return rec.FwdAnswerTime != "" || rec.SIPStatusCode == 0
+}
+
 // forgetCall adds to b the delete of rec's call record when rec is the CDR
-// of an answered call (only those have one: PutCall requires fwdAnswerTime),
-// so that every other CDR costs no tombstone.
+// of a call whose A was answered (only those have one: PutCall requires
+// it), so that every refused call's CDR costs no tombstone.
 func forgetCall(b *pebble.Batch, rec *cdr.Record) error {
-	if rec.FwdAnswerTime == "" || rec.SessionID == "" {
+	if !answeredA(rec) || rec.SessionID == "" {
 		return nil
 	}
 	if err := b.Delete(callKey(rec.SessionID), nil); err != nil {

@@ -45,13 +45,12 @@ func TestCallStateGoesWithItsCDR(t *testing.T) {
 	}
 	mustCheck(t, s)
 
-	// A CDR of another, unanswered call with the same sessionId as none of
-	// them, and an unanswered CDR of s3 (its fwdAnswerTime unset): nothing
-	// goes.
+	// A CDR of another call with the same sessionId as none of them, and
+	// an unanswered CDR of s3 (no fwdAnswerTime, A got 487): nothing goes.
 	if _, err := o.EnqueueWithCDR(cdr.Record{ICID: "x", SessionID: "other"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := o.EnqueueWithCDR(cdr.Record{ICID: "y", SessionID: "s3"}); err != nil {
+	if _, err := o.EnqueueWithCDR(cdr.Record{ICID: "y", SessionID: "s3", SIPStatusCode: 487}); err != nil {
 		t.Fatal(err)
 	}
 	if got := sessions(t, s); len(got) != 3 {
@@ -89,14 +88,49 @@ func TestCallStateGoesWithItsCDR(t *testing.T) {
 	}
 }
 
+// TestLocallyAnsweredCall: a call whose A xnum answered itself (AXE
+// collection: no fwdAnswerTime, sipStatusCode 0) is kept like any answered
+// call, and its CDR — B never answered, A was (sipStatusCode 0) — takes it
+// away; a CDR that gave A a final failure does not.
+func TestLocallyAnsweredCall(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	o := openOutbox(t, s)
+	local := answeredCall("axe")
+	local.FwdAnswerTime = ""
+	if err := s.PutCall(local); err != nil {
+		t.Fatalf("PutCall of a locally answered call: %v", err)
+	}
+	if got := sessions(t, s); !slices.Equal(got, []string{"axe"}) {
+		t.Fatalf("Calls = %v", got)
+	}
+	refused := local
+	refused.SIPStatusCode = 403
+	if _, err := o.EnqueueWithCDR(refused); err != nil {
+		t.Fatal(err)
+	}
+	if got := sessions(t, s); len(got) != 1 {
+		t.Fatalf("Calls after a 403 CDR of the session = %v", got)
+	}
+	final := local
+	final.CallEndTime, final.ULFailReason = "2025-03-01 08:00:09", 8022 // BYE after wrong keys
+	if _, err := o.EnqueueWithCDR(final); err != nil {
+		t.Fatal(err)
+	}
+	if got := sessions(t, s); len(got) != 0 {
+		t.Fatalf("Calls after the call's CDR = %v", got)
+	}
+	mustCheck(t, s)
+}
+
 // TestPutCallRefusesIncomplete: a record PutCall could never delete again
-// (no fwdAnswerTime) or identify (no sessionId, no icid) is refused.
+// (A not answered: neither fwdAnswerTime nor sipStatusCode 0) or identify
+// (no sessionId, no icid) is refused.
 func TestPutCallRefusesIncomplete(t *testing.T) {
 	s, _ := openTest(t, Options{})
 	for name, mut := range map[string]func(*cdr.Record){
-		"no sessionId":     func(r *cdr.Record) { r.SessionID = "" },
-		"no icid":          func(r *cdr.Record) { r.ICID = "" },
-		"no fwdAnswerTime": func(r *cdr.Record) { r.FwdAnswerTime = "" },
+		"no sessionId": func(r *cdr.Record) { r.SessionID = "" },
+		"no icid":      func(r *cdr.Record) { r.ICID = "" },
+		"A refused":    func(r *cdr.Record) { r.FwdAnswerTime, r.SIPStatusCode = "", 403 },
 	} {
 		r := answeredCall("s")
 		mut(&r)

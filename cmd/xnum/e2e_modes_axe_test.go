@@ -223,3 +223,38 @@ func TestE2EModeAXEEarly(t *testing.T) {
 			Caller: caller.Number, Dialled: x})
 	})
 }
+
+// TestE2EModeAXECrash: xnum answered A to collect its extension (the
+// app's answerBeforeCollect) and dies by SIGKILL while A listens: after
+// the restart the attempt has its CDR (SPEC §6.2 "a call that was up when
+// xnum died gets its CDR after restart"), released by the platform (7102,
+// callRelDirection 0), A answered (sipStatusCode 0), B never (no
+// fwdAnswerTime, failTime = callEndTime). This needs the call state
+// persisted when xnum answers A, not only when B does.
+func TestE2EModeAXECrash(t *testing.T) {
+	t.Parallel()
+	const (
+		app = "axecrash"
+		x   = "+8617000000430"
+	)
+	a := alice.with("+8613800000431")
+	caller := stranger.with("+8613900000431")
+	m := newModeEnv(t, envOpts{YAML: "dtmf:\n  first_digit: 60s\n"}) // A is still asked when xnum dies
+	m.createApp(app, "AXE", map[string]any{"extLen": 4, "answerBeforeCollect": true}, x)
+	m.axeBind(app, x, a.Number, "1234", nil)
+	sink := m.newSink(t)
+	// A waits for a BYE that never comes.
+	run := m.startCall(t, m.callSpec(caller, x, func(s *scn) { sink.use(s); s.Expect = 200 }))
+	sink.expectPrompts(m, routing.PromptEnterExt) // answered, and collecting
+	m.kill9()
+	_ = run.res.uac.cmd.Process.Kill()
+	<-run.res.uac.done
+	m.restart()
+
+	rec := m.nextCDR(t, x)
+	checkModeCDR(t, rec, modeWant{Cause: 7102, Service: "005", App: app, Caller: caller.Number, Dialled: x})
+	if rec.CallRelDirection != 0 || rec.FailTime == "" || rec.FailTime != rec.CallEndTime {
+		t.Errorf("CDR callRelDirection %d failTime %q callEndTime %q: want 0 (the platform) and failTime = callEndTime",
+			rec.CallRelDirection, rec.FailTime, rec.CallEndTime)
+	}
+}
