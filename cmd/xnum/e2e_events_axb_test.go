@@ -150,7 +150,11 @@ func TestE2EEventsAXB(t *testing.T) {
 		Callee: &bob, CalleeScenario: "uas_answer.xml", CalleeMutate: func(s *scn) { s.Ring = true },
 		Timeout: 3 * time.Minute})
 
-	a := newAXBEvEnv(t, envOpts{}, map[string]any{"userData": "order=4712;kind=bfail"})
+	// The ring timeout (8035) must not come before Timer B of the silent
+	// row: 64·T1 of the SIP stack's transactions (32 s with RFC 3261's
+	// T1; sip.t1 drives xnum's own timers only). The rows take ~35 s in
+	// all, inside the minute of the other call.
+	a := newAXBEvEnv(t, envOpts{RingTimeout: 45 * time.Second}, map[string]any{"userData": "order=4712;kind=bfail"})
 	rows := []struct {
 		name         string
 		final        int    // B's final response
@@ -171,17 +175,28 @@ func TestE2EEventsAXB(t *testing.T) {
 		{"B 480 with Q.850 cause 20: 8103", 480, "Q.850;cause=20", 480, 18, 8103, 20},
 		{"B 600 with Q.850 cause 28: 8100", 600, `Q.850;cause=28;text="invalid number format"`, 486, 17, 8100, 28},
 		{"B 486 with Q.850 cause 31: 7508", 486, "Q.850 ; cause=31", 486, 17, 7508, 31},
+		// Nobody answers the B INVITE at all (no callee trunk listens):
+		// at RFC 3261 Timer B xnum gives up as on B's 408 (SPEC §4.2
+		// "B: 480/408 no answer"), and it is the platform that released
+		// (callRelDirection 0).
+		{"B silent, Timer B: 8101", 0, "", 480, 19, 8101, 19},
 	}
 	for _, r := range rows {
 		a.run(t, r.name, func(t *testing.T) {
-			res := a.call(t, callSpec{Caller: alice, RURI: sipURI(axbEvX, a.sipAddr), Scenario: "uac_reject.xml",
-				Mutate: func(s *scn) { s.Expect, s.Reason = r.status, `Q\.850 *; *cause=`+strconv.Itoa(r.q850)+`\b` },
-				Callee: &bob, CalleeScenario: "uas_reject.xml",
-				CalleeMutate: func(s *scn) { s.Ring, s.Final, s.BReason = true, r.final, r.breason }})
-			res.checkFinal(t, r.status, r.q850)
-			res.checkNoLeaks(t)
+			spec := callSpec{Caller: alice, RURI: sipURI(axbEvX, a.sipAddr), Scenario: "uac_reject.xml",
+				Mutate: func(s *scn) { s.Expect, s.Reason = r.status, `Q\.850 *; *cause=`+strconv.Itoa(r.q850)+`\b` }}
 			w := a.want
 			w.Events, w.Cause, w.Status, w.RelDir, w.Unasw = ringEvents, r.cause, r.status, 2, r.unasw
+			if r.final != 0 {
+				spec.Callee, spec.CalleeScenario = &bob, "uas_reject.xml"
+				spec.CalleeMutate = func(s *scn) { s.Ring, s.Final, s.BReason = true, r.final, r.breason }
+			} else {
+				w.Events, w.RelDir = "callin,callout,disconnect,fee", 0
+				spec.Timeout = time.Minute // A waits for Timer B
+			}
+			res := a.call(t, spec)
+			res.checkFinal(t, r.status, r.q850)
+			res.checkNoLeaks(t)
 			a.check(t, w)
 		})
 	}
