@@ -211,7 +211,10 @@ func (c *call) onModify(id legID, req *sip.Request, tx *sip.ServerTx) {
 	s := c.s
 	l, o := c.leg(id), other(id)
 	y := c.leg(o)
-	if c.aFinal != 200 || c.bState != bAnswered {
+	// A answered by xnum itself (AXE collection, or B not answered yet):
+	// no other leg to ask, xnum answers (modifyLocal).
+	local := id == legA && c.mode.local && c.aFinal == 200 && c.bState != bAnswered
+	if !local && (c.aFinal != 200 || c.bState != bAnswered) {
 		s.respond(tx, s.response(req, 491, ""))
 		return
 	}
@@ -244,6 +247,10 @@ func (c *call) onModify(id legID, req *sip.Request, tx *sip.ServerTx) {
 		res := s.response(req, 200, "")
 		res.AppendHeader(s.contact(l.transport))
 		s.respond(tx, res)
+		return
+	}
+	if local {
+		c.modifyLocal(req, tx, offer)
 		return
 	}
 	if c.m.on {

@@ -50,6 +50,56 @@ func (c *call) answerLocally() bool {
 	return true
 }
 
+// modifyLocal answers A's re-INVITE or UPDATE while xnum alone holds A's
+// session (answered locally, B not answered): there is no other leg to
+// ask, so xnum answers with its own session — the codec it chose, A's new
+// address and direction taken (hold too) — as SPEC §4.1 allows where the
+// other leg need not know. B, once it answers, is bridged to A's session
+// as it is then. (491 is for glare, RFC 3261 §14.1: xnum has no offer of
+// its own out to A here.)
+func (c *call) modifyLocal(req *sip.Request, tx *sip.ServerTx, offer []byte) {
+	s, x := c.s, c.leg(legA)
+	cur := c.legState(legA)
+	var body []byte
+	mediaAck := offer == nil
+	if mediaAck {
+		// No offer: xnum offers in its 200, the answer comes in the ACK
+		// (RFC 3261 §14.2), as for a relayed call.
+		b, err := c.describe(legA, media.OfferFormats(cur.pay.Codec, cur.pay.HasEvents()), cur.our)
+		if err != nil {
+			s.respond(tx, s.response(req, 500, ""))
+			return
+		}
+		body = b
+	} else {
+		if err := c.applyDescription(legA, offer); err != nil {
+			s.respond(tx, s.response(req, 488, ""))
+			return
+		}
+		xs := c.legState(legA)
+		xs.our = media.AnswerThrough(xs.dir, media.SendRecv)
+		b, err := c.describe(legA, xs.pay.Formats(), xs.our)
+		if err != nil {
+			c.setLegState(legA, cur)
+			s.respond(tx, s.response(req, 500, ""))
+			return
+		}
+		c.setLegState(legA, xs)
+		c.expectRTP()
+		body = b
+	}
+	res := s.response(req, 200, "")
+	res.AppendHeader(s.contact(x.transport))
+	setSDP(res, body)
+	s.respond(tx, res)
+	if req.Method == sip.INVITE {
+		p := s.newPending(tx, res, req.CSeq().SeqNo, x.transport)
+		p.mediaAck = mediaAck
+		c.pend[legA] = p
+		c.acks[legA] = tx.Acks()
+	}
+}
+
 // ringbackWhileB: the B leg is on its way after a local prompt and A hears
 // ringback until B's early media replaces it (SPEC §4.3) — unless a
 // preVoice prompt, ringback after it, plays already (connectMedia).

@@ -45,11 +45,21 @@ func (m *modeEnv) axeBind(app, x, a, ext string, extra map[string]any) string {
 // It returns the CDR.
 func (m *modeEnv) keyed(t *testing.T, caller party, x, digits string, early bool, callee party, prompts ...string) modeCDR {
 	t.Helper()
+	return m.keyedWith(t, caller, x, digits, early, callee, nil, prompts...)
+}
+
+// keyedWith is keyed with more of the caller's scenario set by mutate.
+func (m *modeEnv) keyedWith(t *testing.T, caller party, x, digits string, early bool, callee party,
+	mutate func(*scn), prompts ...string) modeCDR {
+	t.Helper()
 	tap := m.newTap(t)
 	res := m.call(t, callSpec{
 		Caller: caller, RURI: sipURI(x, m.sipAddr), Scenario: "uac_mode.xml",
 		Mutate: func(s *scn) {
 			s.Expect, s.Pcaps, s.KeysEarly, s.ByeReason = 200, keyPcaps(t, digits), early, q850(16)
+			if mutate != nil {
+				mutate(s)
+			}
 		},
 		Callee: &callee, CalleeScenario: "uas_mode.xml",
 		CalleeMutate: func(s *scn) { s.HangupBy = "callee" },
@@ -74,6 +84,7 @@ func TestE2EModeAXE(t *testing.T) {
 		cbNum   = bob.with("+8613800000409")
 		caller  = stranger.with("+8613900000401")
 		caller2 = stranger.with("+8613900000402")
+		caller3 = stranger.with("+8613900000403")
 	)
 	m := newModeEnv(t, envOpts{YAML: axeDTMF})
 	m.createApp(app, "AXE", map[string]any{"extLen": 4, "answerBeforeCollect": true}, x)
@@ -114,6 +125,15 @@ func TestE2EModeAXE(t *testing.T) {
 		rec := m.connected(t, a2, x, cbNum, x)
 		checkModeCDR(t, rec, modeWant{Dir: 1, Service: "005", App: app, Caller: a2.Number, Dialled: x,
 			Display: x, Dst: cbNum.Number, Sub: sub2, Ext: "5678", Answered: true})
+	})
+	// A re-INVITE while xnum collects is no glare (RFC 3261 §14.1: xnum has
+	// no INVITE of its own out to A): xnum answers it with its session
+	// (SPEC §4.1), codec kept, and the collection goes on — a 491 or any
+	// other answer fails the caller's scenario.
+	t.Run("re-INVITE from A while keying: 200 from xnum, then A1", func(t *testing.T) {
+		rec := m.keyedWith(t, caller3, x, "1234", false, a1, func(s *scn) { s.ReinviteA = true }, routing.PromptEnterExt)
+		checkModeCDR(t, rec, modeWant{Service: "005", App: app, Caller: caller3.Number, Dialled: x,
+			Display: x, Dst: a1.Number, Sub: sub1, Ext: "1234", Answered: true})
 	})
 }
 
