@@ -158,27 +158,30 @@ CALLS=$((RATE * SECS))
 SPID=$!
 PIDS+=("$SPID")
 
-printf '  %6s | %9s | %7s %7s | %9s %9s | %7s %7s | %6s | %s\n' "t" "calls/s" "pending" "dead" "ev in/s" "ev out/s" "cdr in/s" "cdr out/s" "in mem" "CPU: xnum, machine (of $(nproc)00%)"
+printf '  %6s | %9s | %7s %7s | %9s %9s | %7s %7s | %6s | %s\n' "t" "calls/s" "pending" "dead" "ev in/s" "ev out/s" "cdr in/s" "cdr out/s" "in mem" "CPU: xnum, receiver, machine (of $(nproc)00%)"
 sample
 T0=$(date +%s.%N) PT=$T0 P_EV_Q=$EV_Q P_EV_D=$EV_D P_FEE_Q=$FEE_Q P_FEE_D=$FEE_D P_ANS=$ANS
-P_CPU=$(cpu_ticks "$XPID")
+P_CPU=$(cpu_ticks "$XPID") P_HCPU=$(cpu_ticks "$HPID")
 read -r P_MB P_MT <<<"$(machine_ticks)"
 DEPTHS=()
+EVOUTS=()
 while kill -0 "$SPID" 2>/dev/null; do
 	sleep "$EVERY"
 	sample
 	NOW=$(date +%s.%N)
 	DT=$(awk -v a="$PT" -v b="$NOW" 'BEGIN{print b - a}')
 	T=$(awk -v a="$T0" -v b="$NOW" 'BEGIN{printf "%.0f", b - a}')
-	CPU=$(cpu_ticks "$XPID")
+	CPU=$(cpu_ticks "$XPID") HCPU=$(cpu_ticks "$HPID")
 	read -r MB MT <<<"$(machine_ticks)"
 	XCPU=$(awk -v d="$((CPU - P_CPU))" -v hz="$CLK_TCK" -v w="$DT" 'BEGIN{printf "%.0f%%", (w > 0 ? 100 * d / hz / w : 0)}')
+	HCPU_PCT=$(awk -v d="$((HCPU - P_HCPU))" -v hz="$CLK_TCK" -v w="$DT" 'BEGIN{printf "%.0f%%", (w > 0 ? 100 * d / hz / w : 0)}')
 	MCPU=$(awk -v b="$((MB - P_MB))" -v t="$((MT - P_MT))" -v n="$(nproc)" 'BEGIN{printf "%.0f%%", (t > 0 ? 100 * n * b / t : 0)}')
 	printf '  %5ss | %9s | %7s %7s | %9s %9s | %7s %7s | %6s | %s, %s\n' "$T" "$(rate "$P_ANS" "$ANS" "$DT")" "$PEND" "$DEAD" \
 		"$(rate "$P_EV_Q" "$EV_Q" "$DT")" "$(rate "$P_EV_D" "$EV_D" "$DT")" \
-		"$(rate "$P_FEE_Q" "$FEE_Q" "$DT")" "$(rate "$P_FEE_D" "$FEE_D" "$DT")" "$MEMQ" "$XCPU" "$MCPU"
+		"$(rate "$P_FEE_Q" "$FEE_Q" "$DT")" "$(rate "$P_FEE_D" "$FEE_D" "$DT")" "$MEMQ" "$XCPU, $HCPU_PCT" "$MCPU"
 	DEPTHS+=("$PEND")
-	PT=$NOW P_EV_Q=$EV_Q P_EV_D=$EV_D P_FEE_Q=$FEE_Q P_FEE_D=$FEE_D P_ANS=$ANS P_CPU=$CPU P_MB=$MB P_MT=$MT
+	EVOUTS+=("$(rate "$P_EV_D" "$EV_D" "$DT")")
+	PT=$NOW P_EV_Q=$EV_Q P_EV_D=$EV_D P_FEE_Q=$FEE_Q P_FEE_D=$FEE_D P_ANS=$ANS P_CPU=$CPU P_HCPU=$HCPU P_MB=$MB P_MT=$MT
 done
 wait "$SPID" 2>/dev/null
 LOAD_END=$(date +%s.%N)
@@ -206,9 +209,10 @@ read -r FIRST_MAX LAST_MAX ALL_MAX <<<"$(printf '%s\n' "${DEPTHS[@]}" | awk -v n
 	  printf "%d %d %d", f, l, m }')"
 EV_TOTAL=$EV_D
 echo
-echo "bench-outbox summary ($(nproc) cores, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null))"
+echo "bench-outbox summary ($(nproc) cores, $(date -u +%Y-%m-%dT%H:%M:%SZ), tree $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null), binary $BIN)"
 echo "  load: $RATE calls/s offered for ${LOAD_SECS}s: ${OK:-0} calls ok, ${FAILED:-0} failed"
 awk -v e="$EV_TOTAL" -v f="$FEE_D" -v s="$LOAD_SECS" 'BEGIN{printf "  delivered: %d events (%.0f/s over the load), %d CDRs (%.0f/s)\n", e, e / s, f, f / s}'
+printf '%s\n' "${EVOUTS[@]}" | sort -n | awk '{v[NR] = $1} END {if (NR) printf "  events out during the load (5-s samples): median %d/s, min %d/s, max %d/s\n", v[int((NR + 1) / 2)], v[1], v[NR]}'
 echo "  outbox pending: max ${ALL_MAX} (first third ${FIRST_MAX}, last third ${LAST_MAX}), ${END_DEPTH} when the load ended, drained ${DRAIN}s after it"
 echo "  receiver: $STATS"
 if [ "$DRAIN" != - ] && [ "$LAST_MAX" -le $((FIRST_MAX + RATE * 6)) ]; then
