@@ -201,6 +201,20 @@ func TestE2EEventsAXB(t *testing.T) {
 		})
 	}
 
+	// The binding's other direction, answered: B → X → A shown X (SPEC §3
+	// AXB), callerNum B, fwdDstNum A, the binding's userData on every
+	// event; the called party (A) hangs up.
+	a.run(t, "B calls A, answered, A hangs up: 0", func(t *testing.T) {
+		res := a.call(t, callSpec{Caller: bob, RURI: sipURI(axbEvX, a.sipAddr), Scenario: "uac_call.xml",
+			Mutate: func(s *scn) { s.HangupBy = "callee" }, Callee: &alice, CalleeScenario: "uas_answer.xml",
+			CalleeMutate: func(s *scn) { s.Ring, s.HangupBy = true, "callee" }})
+		res.checkBLeg(t, alice.Number, axbEvX)
+		res.checkNoLeaks(t)
+		w := a.want
+		w.Events, w.RelDir, w.Caller, w.Dst = answeredEvents, 2, bob.Number, alice.Number
+		a.check(t, w)
+	})
+
 	long.run(t, "binding maxDuration 1 min: 8010", func(t *testing.T) {
 		longCall.wait(t)
 		w := long.want
