@@ -286,10 +286,15 @@ func TestE2EModeXCancel(t *testing.T) {
 // maxDuration 1 the last minute starts at answer, so A must hear no
 // last-minute prompt.
 //
-// A minute of real time, without a hidden clock knob: the call is set up
-// before t.Parallel(), in the serial part of the run, so its minute passes
-// while the package's other tests run, and the test rarely holds one of
-// the -parallel slots (GOMAXPROCS, two in CI) waiting for it.
+// A minute of real time, without a hidden clock knob, that must not hold
+// one of the package's -parallel slots (GOMAXPROCS: two in CI) while it
+// passes, or the other tests would run one at a time for that minute. The
+// call is set up before t.Parallel(), in the serial part of the run; the
+// test then has one parallel subtest, and waits for the release in a
+// Cleanup: a parallel test with parallel subtests gives its slot back when
+// its body returns, and its cleanups run after the subtests without
+// holding one (testing.tRunner). The checks are the same wherever they
+// run; only the scheduling differs.
 func TestE2EModeXMaxDuration(t *testing.T) {
 	const (
 		app = "xmaxdur"
@@ -312,10 +317,20 @@ func TestE2EModeXMaxDuration(t *testing.T) {
 		Callee: &callee, CalleeScenario: "uas_mode.xml", CalleeMutate: func(s *scn) { s.ByeReason = q850(16) },
 		Timeout: 3 * time.Minute,
 	})
-	checkCallin(t, hook.next(t), caller.Number, x)
 	sink.expectRingback(m) // while the enterprise is asked and B rings
 
 	t.Parallel()
+	t.Run("callin: the signed event of A's call", func(t *testing.T) {
+		t.Parallel()
+		checkCallin(t, hook.next(t), caller.Number, x)
+	})
+	t.Cleanup(func() { checkMaxDurationRelease(t, m, run, sink, app, x, caller, callee) })
+}
+
+// checkMaxDurationRelease waits for the end of TestE2EModeXMaxDuration's
+// call and checks it.
+func checkMaxDurationRelease(t *testing.T, m *modeEnv, run *callRun, sink *rtpSink, app, x string, caller, callee party) {
+	t.Helper()
 	res := run.wait(t) // both SIPps exit 0 only after xnum's BYE with cause 16
 	res.checkBLeg(t, callee.Number, x)
 	res.checkNoLeaks(t)
