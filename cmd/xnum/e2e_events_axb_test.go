@@ -135,26 +135,69 @@ func (a *axbEvEnv) storedFull(t *testing.T) fullCDR {
 }
 
 // TestE2EEventsAXB: B's failures of SPEC §4.2 without a row elsewhere, the
-// Q.850 cause of B's Reason deciding ulFailReason, and a binding's
-// maxDuration, each with every CDR and event field.
+// Q.850 cause of B's Reason deciding ulFailReason, a trunk that never
+// answers, the binding's other direction, and a binding's maxDuration,
+// each with every CDR and event field.
+//
+// Two calls take real time: the maxDuration call a minute (SPEC §5:
+// maxDuration is in minutes, 0 or 1–1440), the silent trunk's Timer B
+// 32 s (64·T1 of the SIP stack's transactions at RFC 3261's T1; sip.t1
+// drives xnum's own timers only, docs/SIP.md). Each runs on an xnum of its
+// own, started first, and is checked in a Cleanup: a parallel test with a
+// parallel subtest gives its -parallel slot back when its body returns and
+// runs its cleanups without one (testing.tRunner), so the package's other
+// tests run while these calls wait. The other rows run in that subtest.
 func TestE2EEventsAXB(t *testing.T) {
 	t.Parallel()
-	// maxDuration is in minutes (SPEC §5: 0 or 1–1440), so that call lasts
-	// one: it runs on an xnum of its own (it needs the callee trunk for a
-	// minute) while the other rows run. The RTP timeout (media.timeout,
-	// 60s by default) must not end it first: neither phone sends RTP.
+	// The RTP timeout (media.timeout, 60 s by default) must not end the
+	// minute first: neither phone sends RTP.
 	long := newAXBEvEnv(t, envOpts{Media: "  timeout: 10m\n"},
 		map[string]any{"maxDuration": 1, "userData": "order=4711;kind=maxDuration"})
 	longCall := long.startCall(t, callSpec{Caller: alice, RURI: sipURI(axbEvX, long.sipAddr), Scenario: "uac_call.xml",
 		Mutate: func(s *scn) { s.HangupBy = "callee" }, // both phones wait: only xnum ends the call
 		Callee: &bob, CalleeScenario: "uas_answer.xml", CalleeMutate: func(s *scn) { s.Ring = true },
 		Timeout: 3 * time.Minute})
+	// Nobody answers the B INVITE at all (no callee trunk listens): at
+	// Timer B xnum gives up as on B's 408 (SPEC §4.2 "B: 480/408 no
+	// answer"), and it is the platform that released (callRelDirection 0).
+	// The ring timeout (8035) must not come first.
+	silent := newAXBEvEnv(t, envOpts{RingTimeout: 45 * time.Second}, map[string]any{"userData": "order=4713;kind=silent"})
+	silentCall := silent.startCall(t, callSpec{Caller: alice, RURI: sipURI(axbEvX, silent.sipAddr), Scenario: "uac_reject.xml",
+		Mutate:  func(s *scn) { s.Expect, s.Reason = 480, `Q\.850 *; *cause=19\b` },
+		Timeout: time.Minute})
 
-	// The ring timeout (8035) must not come before Timer B of the silent
-	// row: 64·T1 of the SIP stack's transactions (32 s with RFC 3261's
-	// T1; sip.t1 drives xnum's own timers only). The rows take ~35 s in
-	// all, inside the minute of the other call.
-	a := newAXBEvEnv(t, envOpts{RingTimeout: 45 * time.Second}, map[string]any{"userData": "order=4712;kind=bfail"})
+	a := newAXBEvEnv(t, envOpts{}, map[string]any{"userData": "order=4712;kind=bfail"})
+	t.Run("B legs", func(t *testing.T) {
+		t.Parallel()
+		axbBLegRows(t, a)
+	})
+
+	t.Cleanup(func() {
+		res := silentCall.wait(t)
+		res.checkFinal(t, 480, 19)
+		w := silent.want
+		w.Events, w.Cause, w.Status, w.RelDir, w.Unasw = "callin,callout,disconnect,fee", 8101, 480, 0, 19
+		silent.check(t, w)
+
+		res = longCall.wait(t) // both phones exit 0 only after xnum's BYE
+		res.checkBLeg(t, bob.Number, axbEvX)
+		res.checkNoLeaks(t)
+		w = long.want
+		w.Events, w.Cause, w.RelDir = answeredEvents, 8010, 0 // released by the platform, BYE both
+		rec := long.check(t, w)
+		// 8010 alone could come from sip.max_call_duration (4h here): the
+		// minute of the binding, counted from answer, is what ended it.
+		ans, err1 := time.Parse(time.DateTime, rec.FwdAnswerTime)
+		end, err2 := time.Parse(time.DateTime, rec.CallEndTime)
+		if d := end.Sub(ans); err1 != nil || err2 != nil || d < time.Minute || d > 2*time.Minute {
+			t.Errorf("maxDuration call answered %s, ended %s: want the binding's 1 minute after the answer", rec.FwdAnswerTime, rec.CallEndTime)
+		}
+	})
+}
+
+// axbBLegRows: B's final responses, one call each, then B → X → A
+// answered; one after the other on a's xnum (they share its callee trunk).
+func axbBLegRows(t *testing.T, a *axbEvEnv) {
 	rows := []struct {
 		name         string
 		final        int    // B's final response
@@ -175,28 +218,17 @@ func TestE2EEventsAXB(t *testing.T) {
 		{"B 480 with Q.850 cause 20: 8103", 480, "Q.850;cause=20", 480, 18, 8103, 20},
 		{"B 600 with Q.850 cause 28: 8100", 600, `Q.850;cause=28;text="invalid number format"`, 486, 17, 8100, 28},
 		{"B 486 with Q.850 cause 31: 7508", 486, "Q.850 ; cause=31", 486, 17, 7508, 31},
-		// Nobody answers the B INVITE at all (no callee trunk listens):
-		// at RFC 3261 Timer B xnum gives up as on B's 408 (SPEC §4.2
-		// "B: 480/408 no answer"), and it is the platform that released
-		// (callRelDirection 0).
-		{"B silent, Timer B: 8101", 0, "", 480, 19, 8101, 19},
 	}
 	for _, r := range rows {
 		a.run(t, r.name, func(t *testing.T) {
-			spec := callSpec{Caller: alice, RURI: sipURI(axbEvX, a.sipAddr), Scenario: "uac_reject.xml",
-				Mutate: func(s *scn) { s.Expect, s.Reason = r.status, `Q\.850 *; *cause=`+strconv.Itoa(r.q850)+`\b` }}
-			w := a.want
-			w.Events, w.Cause, w.Status, w.RelDir, w.Unasw = ringEvents, r.cause, r.status, 2, r.unasw
-			if r.final != 0 {
-				spec.Callee, spec.CalleeScenario = &bob, "uas_reject.xml"
-				spec.CalleeMutate = func(s *scn) { s.Ring, s.Final, s.BReason = true, r.final, r.breason }
-			} else {
-				w.Events, w.RelDir = "callin,callout,disconnect,fee", 0
-				spec.Timeout = time.Minute // A waits for Timer B
-			}
-			res := a.call(t, spec)
+			res := a.call(t, callSpec{Caller: alice, RURI: sipURI(axbEvX, a.sipAddr), Scenario: "uac_reject.xml",
+				Mutate: func(s *scn) { s.Expect, s.Reason = r.status, `Q\.850 *; *cause=`+strconv.Itoa(r.q850)+`\b` },
+				Callee: &bob, CalleeScenario: "uas_reject.xml",
+				CalleeMutate: func(s *scn) { s.Ring, s.Final, s.BReason = true, r.final, r.breason }})
 			res.checkFinal(t, r.status, r.q850)
 			res.checkNoLeaks(t)
+			w := a.want
+			w.Events, w.Cause, w.Status, w.RelDir, w.Unasw = ringEvents, r.cause, r.status, 2, r.unasw
 			a.check(t, w)
 		})
 	}
@@ -213,19 +245,5 @@ func TestE2EEventsAXB(t *testing.T) {
 		w := a.want
 		w.Events, w.RelDir, w.Caller, w.Dst = answeredEvents, 2, bob.Number, alice.Number
 		a.check(t, w)
-	})
-
-	long.run(t, "binding maxDuration 1 min: 8010", func(t *testing.T) {
-		longCall.wait(t)
-		w := long.want
-		w.Events, w.Cause, w.RelDir = answeredEvents, 8010, 0 // released by the platform, BYE both
-		rec := long.check(t, w)
-		// 8010 alone could come from sip.max_call_duration (4h here): the
-		// minute of the binding, counted from answer, is what ended it.
-		ans, err1 := time.Parse(time.DateTime, rec.FwdAnswerTime)
-		end, err2 := time.Parse(time.DateTime, rec.CallEndTime)
-		if d := end.Sub(ans); err1 != nil || err2 != nil || d < time.Minute || d > 2*time.Minute {
-			t.Errorf("answered %s, ended %s: want the binding's 1 minute after the answer", rec.FwdAnswerTime, rec.CallEndTime)
-		}
 	})
 }
