@@ -158,20 +158,32 @@ func TestE2EModeAXERefused(t *testing.T) {
 		} else {
 			sink = m.newTap(t)
 		}
-		res := m.call(t, m.callSpec(caller, x, func(s *scn) {
+		hangup := cause == 7516
+		spec := m.callSpec(caller, x, func(s *scn) {
 			s.Expect, s.ByeReason = 200, q850(q)
 			sink.use(s)
 			if keys != "" {
 				s.Pcaps = keyPcaps(t, keys)
 			}
-			if cause == 7516 {
-				s.HangupBy = "caller"
+			if hangup { // A hangs up once it heard the prompt (sync hub)
+				s.HangupBy, s.CancelSync = "caller", true
 			}
-		}))
+		})
+		spec.Sync = hangup
+		run := m.startCall(t, spec)
+		sink.expectPrompts(m, prompts...)
+		if hangup {
+			hubConn, err := net.Dial("tcp4", run.hub.addr())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer hubConn.Close()
+			goAhead{conn: hubConn, callID: strings.NewReplacer("%u", "1").Replace(run.res.uac.opts.CallID)}.send(t)
+		}
+		res := run.wait(t)
 		if m, ok := res.uac.finalStatus(); !ok || m.Status() != 200 {
 			t.Errorf("A was not answered before the prompt")
 		}
-		sink.expectPrompts(m, prompts...)
 		dir := 2 // refused
 		if cause == 7516 {
 			dir = 0 // not refused: A gave up on its way to a bound party
