@@ -3,6 +3,7 @@ package cdr_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"testing"
@@ -127,5 +128,58 @@ func TestSlowPushHoldsOnlyItsSession(t *testing.T) {
 	close(release)
 	if p := session(t, rc.next(t)); p != "S1/callin" {
 		t.Fatalf("then %s, want S1/callin", p)
+	}
+}
+
+// TestFeesBatchWhilePushesRun: CDRs that become due one by one, as their
+// sessions' events are delivered, while another push is in flight, wait
+// for each other and go in one push instead of one push each.
+func TestFeesBatchWhilePushesRun(t *testing.T) {
+	clk := newFakeClock(t0)
+	release := make(chan struct{})
+	held := make(chan struct{})
+	rc := newReceiver(t, clk, func(p push, _ *http.Request) int {
+		if bytes.Contains(p.Body, []byte(`"sessionId":"HELD"`)) {
+			close(held)
+			<-release
+		}
+		return http.StatusOK
+	})
+	t.Cleanup(func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	})
+	apps := newAppBook(routing.App{Key: "app1", Secret: "k", StatusURL: rc.statusURL(), FeeURL: rc.feeURL()})
+	e := newEnv(t, t.TempDir(), clk, apps, func(d *cdr.DispatcherDeps) { d.Timeout = 2 * waitLimit })
+	e.run(t)
+	mustEmitEvent(t, e.d, "app1", callEvents("HELD")[0])
+	<-held
+	const n = 10
+	for i := range n {
+		s := fmt.Sprintf("S%d", i)
+		mustEmitEvent(t, e.d, "app1", callEvents(s)[4]) // disconnect, then the CDR
+		if err := e.d.EmitCDR("app1", callRecord("app1", s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range n {
+		if p := rc.next(t); p.Path != "/status" {
+			t.Fatalf("while HELD is in flight: a push to %s", p.Path)
+		}
+	}
+	for settled := 0; settled < n; { // the disconnects are settled: every CDR is due
+		settled += len(e.obs.next(t, "delivered", "app1").ids)
+	}
+	rc.none(t, "a CDR while HELD is in flight")
+	close(release)
+	if p := session(t, rc.next(t)); p != "HELD/callin" {
+		t.Fatalf("got %s, want HELD/callin", p)
+	}
+	p := rc.next(t)
+	if d := decode(t, p); p.Path != "/fee" || len(d.FeeLst) != n {
+		t.Fatalf("push to %s with %d records, want one fee push of %d", p.Path, len(d.FeeLst), n)
 	}
 }

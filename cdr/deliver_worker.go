@@ -14,6 +14,10 @@ import (
 // read or a settle), before it reloads from the store.
 const storeBackoff = time.Second
 
+// feeBatchWait bounds how long a fee batch that is not full waits for more
+// records while other pushes are in flight (deferFee).
+const feeBatchWait = time.Second
+
 // worker delivers one app's items. It alone changes that app's pending
 // items, so its in-memory queue mirrors the store: it loads items above the
 // last id it holds and settles each outcome in the store before it drops or
@@ -239,6 +243,9 @@ func (w *worker) launch(ctx context.Context) {
 		u := w.ready[0]
 		w.ready[0] = unit{}
 		w.ready = w.ready[1:]
+		if w.deferFee(u) {
+			continue
+		}
 		url := targetURL(w.readyApp, u.kind)
 		switch {
 		case w.appErr != nil:
@@ -256,6 +263,22 @@ func (w *worker) launch(ctx context.Context) {
 	if len(w.ready) == 0 && !w.stale && !w.retryAt.IsZero() && !w.retryAt.Equal(w.timerAt) {
 		w.timer, w.timerAt = w.d.after(w.retryAt.Sub(w.d.now())), w.retryAt
 	}
+}
+
+// deferFee holds back a fee batch that is not full while other pushes are
+// in flight, for at most feeBatchWait after its first record was queued:
+// the CDRs of the sessions being pushed join it at the next plan, so CDRs go
+// out in fuller pushes (SPEC §6.2: up to 50 a push) instead of one by one as
+// each session reaches its CDR. Its items are planned again.
+func (w *worker) deferFee(u unit) bool {
+	if u.kind != KindFee || len(u.items) >= MaxFeeBatch || w.inflight == 0 ||
+		w.d.now().Sub(u.items[0].Created) >= feeBatchWait {
+		return false
+	}
+	for _, it := range u.items {
+		delete(w.busy, it.ID)
+	}
+	return true
 }
 
 // replan plans the next pushes (a "round": the receivers that gave no
