@@ -2,7 +2,8 @@ package main
 
 // AXB paths of issue 5 item 2 that had no end-to-end row: B answers 480 or
 // 408 (8101), 401 or 407 (7508, 500 to A), a release cause taken from B's
-// Q.850 Reason rather than its status (SPEC §4.2), and a binding's own
+// Q.850 Reason rather than its status (SPEC §4.2), a trunk that never
+// answers (Timer B, 8101), B → X → A answered, and a binding's own
 // maxDuration (8010). Each call runs on an app of its own with an spId and
 // a binding with userData, and is checked field by field: every SPEC §6.2
 // field of the pushed CDR (checkFullCDR, e2e_events_check_test.go), the
