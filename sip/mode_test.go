@@ -21,6 +21,7 @@ import (
 
 	"github.com/xnum/xnum/cdr"
 	"github.com/xnum/xnum/configs"
+	"github.com/xnum/xnum/media"
 	"github.com/xnum/xnum/routing"
 	"github.com/xnum/xnum/store"
 )
@@ -350,4 +351,86 @@ func TestAXECollectInfo(t *testing.T) {
 		got != "callin,collectInfo,callout,answer,disconnect," {
 		t.Errorf("events %s", got)
 	}
+}
+
+// TestAXELocalReinvite: A re-INVITEs while xnum collects its extension on
+// a session xnum answered itself. That is no glare (RFC 3261 §14.1: xnum
+// has no offer of its own out to A), so xnum answers 200 with its own
+// session (SPEC §4.1): to a re-INVITE without an offer with xnum's offer
+// (A answers in the ACK), to one that moves A's media with an answer that
+// keeps the call's codec (PCMU, though A now lists PCMA first). The keys
+// then come from A's new port — accepted only because the re-INVITE moved
+// A's leg there (strict latching) — and reach B.
+func TestAXELocalReinvite(t *testing.T) {
+	t.Parallel()
+	e, _ := axeEnv(t, nil)
+	pa := newRTPPeer(t, aMediaHost)
+	c := e.invite(e.A, inviteOpt{user: tAXEX, from: tStranger, sdp: pa.sdp("carol", "sendrecv", fPCMU, fTE)})
+	r := finalOf(t, c.tx)
+	if r.StatusCode != 200 {
+		t.Fatalf("A got %d, want xnum's 200 before the prompt", r.StatusCode)
+	}
+	c.answered(r, "")
+	pa.recv() // the prompt
+
+	r = c.do(sip.INVITE, "")
+	if r.StatusCode != 200 {
+		t.Fatalf("re-INVITE without offer: %d, want 200", r.StatusCode)
+	}
+	if _, a := mediaOf(t, r.Body()); len(a.Formats) == 0 || a.Formats[0].Name != "PCMU" {
+		t.Errorf("xnum's offer %+v, want the call's PCMU", a.Formats)
+	}
+	c.ack(c.seq, pa.sdp("carol", "sendrecv", fPCMU, fTE))
+
+	pa2 := newRTPPeer(t, aMediaHost)
+	r = c.do(sip.INVITE, pa2.sdp("carol", "sendrecv", fPCMA, fPCMU, fTE))
+	if r.StatusCode != 200 {
+		t.Fatalf("re-INVITE moving A's media: %d, want 200", r.StatusCode)
+	}
+	c.ack(c.seq, "")
+	toA, a := mediaOf(t, r.Body())
+	if len(a.Formats) == 0 || a.Formats[0].Name != "PCMU" || a.Direction != media.SendRecv {
+		t.Errorf("xnum's answer %+v %v, want PCMU sendrecv", a.Formats, a.Direction)
+	}
+	pa2.sendKey(toA, 101, '4')
+	pa2.sendKey(toA, 101, '2')
+	in := e.B.expect(sip.INVITE)
+	if in.req.Recipient.User != tA {
+		t.Fatalf("B leg to %s, want A %s", in.req.Recipient.User, tA)
+	}
+	e.B.respond(in, 486, "b1", "")
+	e.A.respond(e.A.expect(sip.BYE), 200, "", "")
+	if rec := e.cdr(); rec.ULFailReason != 8102 || rec.ExtendNumber != "42" {
+		t.Errorf("CDR %+v", rec)
+	}
+	e.idle()
+}
+
+// TestAXELocalAnswerPersisted: xnum's own 200 to A is preceded by the
+// call's record in the CallStore (SPEC §6.2, §7: a crash during the
+// collection still gets the attempt's CDR): no fwdAnswerTime, A answered.
+func TestAXELocalAnswerPersisted(t *testing.T) {
+	t.Parallel()
+	cs := &callStore{}
+	e, _ := axeEnv(t, func(d *Deps) { d.Calls = cs })
+	pa := newRTPPeer(t, aMediaHost)
+	c := e.invite(e.A, inviteOpt{user: tAXEX, from: tStranger, sdp: pa.sdp("carol", "sendrecv", fPCMU, fTE)})
+	r := finalOf(t, c.tx)
+	if r.StatusCode != 200 {
+		t.Fatalf("A got %d, want xnum's 200 before the prompt", r.StatusCode)
+	}
+	recs := cs.all() // written before the 200 left
+	if len(recs) != 1 || recs[0].SessionID == "" || recs[0].ICID == "" || recs[0].FwdAnswerTime != "" ||
+		recs[0].SIPStatusCode != 0 || recs[0].CalleeNum != tAXEX {
+		t.Fatalf("persisted before xnum's 200: %+v", recs)
+	}
+	c.answered(r, "")
+	pa.recv()
+	if r := c.do(sip.BYE, ""); r.StatusCode != 200 {
+		t.Fatalf("BYE answered %d", r.StatusCode)
+	}
+	if rec := e.cdr(); rec.ICID != recs[0].ICID || rec.ULFailReason != 7516 || rec.SIPStatusCode != 0 {
+		t.Errorf("CDR %+v, want the persisted icid %s, 7516, sipStatusCode 0", rec, recs[0].ICID)
+	}
+	e.idle()
 }
