@@ -15,8 +15,8 @@ import (
 const storeBackoff = time.Second
 
 // feeBatchWait bounds how long a fee batch that is not full waits for more
-// records while other pushes are in flight (deferFee).
-const feeBatchWait = time.Second
+// records while other pushes are under way (deferFee).
+const feeBatchWait = 5 * time.Second
 
 // worker delivers one app's items. It alone changes that app's pending
 // items, so its in-memory queue mirrors the store: it loads items above the
@@ -265,13 +265,14 @@ func (w *worker) launch(ctx context.Context) {
 	}
 }
 
-// deferFee holds back a fee batch that is not full while other pushes are
-// in flight, for at most feeBatchWait after its first record was queued:
-// the CDRs of the sessions being pushed join it at the next plan, so CDRs go
-// out in fuller pushes (SPEC §6.2: up to 50 a push) instead of one by one as
-// each session reaches its CDR. Its items are planned again.
+// deferFee holds back a fee batch that is not full while other items are
+// planned, in flight or being settled, for at most feeBatchWait after its
+// first record was queued: the CDRs of those sessions join it at a later
+// plan, so CDRs go out in fuller pushes (SPEC §6.2: up to 50 a push) instead
+// of one by one as each session reaches its CDR. Its items are planned
+// again.
 func (w *worker) deferFee(u unit) bool {
-	if u.kind != KindFee || len(u.items) >= MaxFeeBatch || w.inflight == 0 ||
+	if u.kind != KindFee || len(u.items) >= MaxFeeBatch || (w.inflight == 0 && len(w.busy) <= len(u.items)) ||
 		w.d.now().Sub(u.items[0].Created) >= feeBatchWait {
 		return false
 	}
