@@ -144,12 +144,13 @@ func (a *axbEvEnv) storedFull(t *testing.T) fullCDR {
 // maxDuration is in minutes, 0 or 1–1440), the silent trunk's Timer B
 // 32 s (64·T1 of the SIP stack's transactions at RFC 3261's T1; sip.t1
 // drives xnum's own timers only, docs/SIP.md). Each runs on an xnum of its
-// own, started first, and is checked in a Cleanup: a parallel test with a
-// parallel subtest gives its -parallel slot back when its body returns and
-// runs its cleanups without one (testing.tRunner), so the package's other
-// tests run while these calls wait. The other rows run in that subtest.
+// own, started before t.Parallel() (in the serial part of the run, so
+// their wait starts with the package's), and is checked in a Cleanup: a
+// parallel test with a parallel subtest gives its -parallel slot back when
+// its body returns and runs its cleanups without one (testing.tRunner), so
+// the package's other tests run while these calls wait. The other rows
+// run in that subtest.
 func TestE2EEventsAXB(t *testing.T) {
-	t.Parallel()
 	// The RTP timeout (media.timeout, 60 s by default) must not end the
 	// minute first: neither phone sends RTP.
 	long := newAXBEvEnv(t, envOpts{Media: "  timeout: 10m\n"},
@@ -167,6 +168,7 @@ func TestE2EEventsAXB(t *testing.T) {
 		Mutate:  func(s *scn) { s.Expect, s.Reason = 480, `Q\.850 *; *cause=19\b` },
 		Timeout: time.Minute})
 
+	t.Parallel()
 	a := newAXBEvEnv(t, envOpts{}, map[string]any{"userData": "order=4712;kind=bfail"})
 	t.Run("B legs", func(t *testing.T) {
 		t.Parallel()
