@@ -3,10 +3,12 @@ package cdr_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/xnum/xnum/cdr"
 	"github.com/xnum/xnum/routing"
@@ -181,5 +183,55 @@ func TestFeesBatchWhilePushesRun(t *testing.T) {
 	p := rc.next(t)
 	if d := decode(t, p); p.Path != "/fee" || len(d.FeeLst) != n {
 		t.Fatalf("push to %s with %d records, want one fee push of %d", p.Path, len(d.FeeLst), n)
+	}
+}
+
+// failOnce is the real outbox whose first MarkDelivered fails without
+// writing anything.
+type failOnce struct {
+	cdr.OutboxStore
+	failed bool
+}
+
+func (f *failOnce) MarkDelivered(app string, ids ...uint64) error {
+	if !f.failed {
+		f.failed = true // only the worker's write goroutine calls it, one write at a time
+		return errors.New("disk on fire")
+	}
+	return f.OutboxStore.MarkDelivered(app, ids...)
+}
+
+// TestSettleFailureReloads: when a settle cannot be written, the worker
+// drops what it holds, waits the store backoff, reloads from the store and
+// pushes the item again (at least once), then goes on in order.
+func TestSettleFailureReloads(t *testing.T) {
+	clk := newFakeClock(t0)
+	rc := newReceiver(t, clk, ok200)
+	apps := newAppBook(routing.App{Key: "app1", Secret: "k", StatusURL: rc.statusURL()})
+	e := newEnv(t, t.TempDir(), clk, apps, func(d *cdr.DispatcherDeps) {
+		d.Store = &failOnce{OutboxStore: d.Store}
+	})
+	ev := callEvents("S1")
+	mustEmitEvent(t, e.d, "app1", ev[0])
+	mustEmitEvent(t, e.d, "app1", ev[1])
+	e.run(t)
+	if p := session(t, rc.next(t)); p != "S1/callin" {
+		t.Fatalf("first push %s", p)
+	}
+	clk.waitArmed(t, t0.Add(time.Second)) // the store backoff after the failed write
+	rc.none(t, "S1's callout before its callin's settle is written")
+	clk.Set(t0.Add(time.Second))
+	var got []string
+	for range 2 {
+		got = append(got, session(t, rc.next(t)))
+	}
+	if want := []string{"S1/callin", "S1/callout"}; !slices.Equal(got, want) {
+		t.Fatalf("after the reload: %v, want %v", got, want)
+	}
+	for delivered := 0; delivered < 2; {
+		delivered += len(e.obs.next(t, "delivered", "app1").ids)
+	}
+	if p, _, err := e.ob.Depth(); p != 0 || err != nil {
+		t.Fatalf("pending %d %v", p, err)
 	}
 }
