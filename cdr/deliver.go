@@ -31,7 +31,7 @@ type Signer func(req *http.Request, appKey, appSecret string, now time.Time) err
 // Defaults of DispatcherDeps.
 const (
 	DefaultTimeout  = 5 * time.Second // webhook.timeout (SPEC §6.1)
-	DefaultParallel = 32              // pushes in flight per app
+	DefaultParallel = 128             // pushes in flight per app (webhook.parallel)
 	DefaultWindow   = 10000           // pending items per app held in memory
 	DefaultRescan   = time.Minute     // safety sweep for pending apps
 )

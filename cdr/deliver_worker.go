@@ -71,7 +71,6 @@ type finished struct {
 type settleJob struct {
 	done      chan struct{} // closed when err is set
 	err       error
-	units     int      // pushes whose outcomes it holds
 	ids       []uint64 // every item of it: busy until the write is reaped
 	delivered []uint64 // delivered or nowhere: deleted
 	retry     []OutboxItem
@@ -324,7 +323,6 @@ func (w *worker) finish(f finished) {
 		j = &settleJob{}
 		w.acc = j
 	}
-	j.units++
 	for _, it := range u.items {
 		j.ids = append(j.ids, it.ID)
 	}
@@ -362,17 +360,14 @@ func (w *worker) finish(f finished) {
 }
 
 // startSettle starts the store write of the outcomes gathered so far,
-// unless a write is in flight (one at a time, in order) or more outcomes
-// are about to come: while more pushes are in flight than outcomes are
-// gathered (and fewer than Parallel are), it waits for them, so that a
-// write carries about Parallel outcomes and its fsync is shared, instead of
-// a stream of small synced writes that the call path's own synced writes
-// (events, CDRs, answered calls) would queue behind.
+// unless a write is in flight (one at a time, in order): the outcomes that
+// arrive meanwhile go into the next write, so the writes follow the pushes
+// without waiting for a fuller batch, and Pebble shares their fsyncs with
+// the call path's synced writes (group commit). Waiting for a fuller batch
+// held every session of it until its slowest push ended and made delivery
+// fall behind at 1000 calls/s (docs/EVENTS.md "Speed").
 func (w *worker) startSettle() {
 	if w.settling != nil || w.acc == nil {
-		return
-	}
-	if n := w.acc.units; n < w.inflight && n < w.d.parallel && !w.broken {
 		return
 	}
 	j := w.acc

@@ -99,7 +99,8 @@ type XMode struct {
 
 // Webhook delivery.
 type Webhook struct {
-	Timeout time.Duration `mapstructure:"timeout"`
+	Timeout  time.Duration `mapstructure:"timeout"`
+	Parallel int           `mapstructure:"parallel"` // pushes in flight per app, each on its own session
 }
 
 // CDR keeping.

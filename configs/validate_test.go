@@ -52,6 +52,8 @@ func TestValidateRefuses(t *testing.T) {
 		{"auth window", "api.auth_window", ErrBadValue, func(c *Config) { c.API.AuthWindow = 0 }},
 		{"sweep interval", "store.sweep_interval", ErrBadValue, func(c *Config) { c.Store.SweepInterval = 0 }},
 		{"media timeout", "media.timeout", ErrBadValue, func(c *Config) { c.Media.Timeout = 0 }},
+		{"webhook parallel zero", "webhook.parallel", ErrBadValue, func(c *Config) { c.Webhook.Parallel = 0 }},
+		{"webhook parallel huge", "webhook.parallel", ErrBadValue, func(c *Config) { c.Webhook.Parallel = 5000 }},
 		{"first digit", "dtmf.first_digit", ErrBadValue, func(c *Config) { c.DTMF.FirstDigit = 0 }},
 		{"inter digit", "dtmf.inter_digit", ErrBadValue, func(c *Config) { c.DTMF.InterDigit = 0 }},
 		{"callin timeout", "xmode.callin_timeout", ErrBadValue, func(c *Config) { c.XMode.CallinTimeout = 0 }},

@@ -118,6 +118,7 @@ func start(ctx context.Context, cfg configs.Config, logger *slog.Logger) (_ *dae
 		Apps:       d.store.GetApp,
 		Sign:       api.SignRequest,
 		Timeout:    cfg.Webhook.Timeout,
+		Parallel:   cfg.Webhook.Parallel,
 		Logger:     logger,
 		Registerer: d.registry,
 	})
