@@ -10,7 +10,14 @@ var _ routing.Lookup = (*Store)(nil)
 // which n is A or B. An expired binding not yet swept counts as absent
 // (SPEC §3: lookups check expiry so that a late sweep never routes).
 func (s *Store) BindingByParty(x, n routing.Number) (routing.Binding, bool, error) {
-	var b routing.Binding
+	ref := partyRef{x, n}
+	b, g, ok := s.bindings.get(ref)
+	if ok {
+		if b.Expired(s.now()) {
+			return routing.Binding{}, false, nil
+		}
+		return b, true, nil
+	}
 	var found bool
 	err := s.read(func() error {
 		id, ok, err := get(s.db, partyKey(x, n))
@@ -30,6 +37,10 @@ func (s *Store) BindingByParty(x, n routing.Number) (routing.Binding, bool, erro
 	if err != nil || !found {
 		return routing.Binding{}, false, err
 	}
+	if s.afterBindingRead != nil {
+		s.afterBindingRead()
+	}
+	g.put(ref, b)
 	return b, true, nil
 }
 

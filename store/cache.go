@@ -95,3 +95,52 @@ func cloneApp(a routing.App) routing.App {
 	a.Prompts = maps.Clone(a.Prompts)
 	return a
 }
+
+// bcache mirrors BindingByParty's answers that found a binding: the call
+// path asks it on every AXB INVITE (SPEC §3 step 2), and with the outbox's
+// insert-and-delete churn in the same LSM its Pebble Gets were the largest
+// read left on the call path (docs/EVENTS.md "Speed"). It follows the X
+// cache's rule: a generation is never cleared, only replaced, and every
+// committed update (store.update: every bind, modify, unbind, sweep, app
+// and number change) replaces it after its commit and before it returns,
+// so an acknowledged change is seen by the next lookup. Writes outside
+// update (outbox, CDRs, call state) touch no binding and keep it. Expiry
+// is checked at each lookup against the store's clock. Misses are not
+// kept: strangers come from an unbounded number space.
+type bcache struct {
+	cur atomic.Pointer[bgen]
+}
+
+type bgen struct {
+	m sync.Map // partyRef → routing.Binding
+	n atomic.Int64
+}
+
+// partyRef names one party of a binding on its X.
+type partyRef struct{ x, n routing.Number }
+
+// maxBindingCache bounds a generation; past it, lookups read Pebble.
+const maxBindingCache = 1_000_000
+
+func (c *bcache) init() { c.cur.Store(&bgen{}) }
+
+func (c *bcache) invalidate() { c.cur.Store(&bgen{}) }
+
+// get returns the cached binding and the generation it looked in, for put.
+func (c *bcache) get(r partyRef) (routing.Binding, *bgen, bool) {
+	g := c.cur.Load()
+	v, ok := g.m.Load(r)
+	if !ok {
+		return routing.Binding{}, g, false
+	}
+	return v.(routing.Binding), g, true
+}
+
+func (g *bgen) put(r partyRef, b routing.Binding) {
+	if g.n.Load() >= maxBindingCache {
+		return
+	}
+	if _, loaded := g.m.LoadOrStore(r, b); !loaded {
+		g.n.Add(1)
+	}
+}

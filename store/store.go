@@ -67,11 +67,15 @@ type Store struct {
 	closed bool
 
 	cache xcache
+	// bindings caches BindingByParty; update replaces it after each commit.
+	bindings bcache
 	// afterXRead, when set by a test, runs in XNumber between its Pebble
 	// read and its cache fill: the window the cache generations protect.
 	afterXRead func()
 	// afterAppRead is the same window in GetApp.
 	afterAppRead func()
+	// afterBindingRead is the same window in BindingByParty.
+	afterBindingRead func()
 }
 
 // Open opens (creating if needed) the store in dir.
@@ -96,6 +100,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		s.maxPairs = MaxPairsPerX
 	}
 	s.cache.init()
+	s.bindings.init()
 	db, err := pebble.Open(dir, pebbleOptions(s.log))
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
@@ -182,6 +187,7 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	s.cache.invalidate() // cached answers would outlive the store
+	s.bindings.invalidate()
 	return s.db.Close()
 }
 
@@ -227,6 +233,7 @@ func (s *Store) update(fn func(t *tx) error) error {
 	if err := t.b.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	s.bindings.invalidate() // any committed update may have changed a binding
 	if t.invalidate {
 		s.cache.invalidate()
 	}
