@@ -133,6 +133,55 @@ func TestSlowPushHoldsOnlyItsSession(t *testing.T) {
 	}
 }
 
+// TestSlowPushesDoNotHoldSettles: with two pushes held by a slow receiver,
+// the outcomes of a third session are written as they come, so its next
+// events follow at once; a settle that waited for the pushes in flight
+// (to carry more outcomes a write) held them until the slow ones ended.
+func TestSlowPushesDoNotHoldSettles(t *testing.T) {
+	clk := newFakeClock(t0)
+	release := make(chan struct{})
+	held := make(chan string, 2)
+	rc := newReceiver(t, clk, func(p push, _ *http.Request) int {
+		for _, sid := range []string{"S1", "S3"} {
+			if bytes.Contains(p.Body, []byte(`"sessionId":"`+sid+`"`)) {
+				held <- sid
+				<-release
+			}
+		}
+		return http.StatusOK
+	})
+	t.Cleanup(func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	})
+	apps := newAppBook(routing.App{Key: "app1", Secret: "k", StatusURL: rc.statusURL()})
+	e := newEnv(t, t.TempDir(), clk, apps, func(d *cdr.DispatcherDeps) {
+		d.Parallel = 3
+		d.Timeout = 2 * waitLimit // the held pushes must not time out first
+	})
+	mustEmitEvent(t, e.d, "app1", callEvents("S1")[0])
+	mustEmitEvent(t, e.d, "app1", callEvents("S3")[0])
+	s2 := callEvents("S2")
+	for _, ev := range s2 {
+		mustEmitEvent(t, e.d, "app1", ev)
+	}
+	e.run(t)
+	<-held
+	<-held
+	var got []string
+	for range s2 {
+		got = append(got, session(t, rc.next(t)))
+	}
+	want := []string{"S2/callin", "S2/callout", "S2/alerting", "S2/answer", "S2/disconnect"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("while S1's and S3's pushes are held: %v, want %v", got, want)
+	}
+	close(release)
+}
+
 // TestFeesBatchWhilePushesRun: CDRs that become due one by one, as their
 // sessions' events are delivered, while another push is in flight, wait
 // for each other and go in one push instead of one push each.
