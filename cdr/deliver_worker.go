@@ -18,6 +18,12 @@ const storeBackoff = time.Second
 // records while other pushes are under way (deferFee).
 const feeBatchWait = 5 * time.Second
 
+// settleGather is how long the outcomes gathered for the next store write
+// wait for those of the pushes still in flight, so that one write (one
+// fsync) carries more of them. It is short and on the real clock: a slow
+// push holds the write back no longer than this, never until it ends.
+const settleGather = time.Millisecond
+
 // worker delivers one app's items. It alone changes that app's pending
 // items, so its in-memory queue mirrors the store: it loads items above the
 // last id it holds and settles each outcome in the store before it drops or
@@ -50,9 +56,11 @@ type worker struct {
 	inflight int
 	results  chan finished // capacity Parallel: a push never waits to report
 
-	acc      *settleJob // outcomes waiting for the next store write
-	settling *settleJob // the store write in flight
-	broken   bool       // a write failed: let pushes end, drop the queue, reload
+	acc      *settleJob       // outcomes waiting for the next store write
+	settling *settleJob       // the store write in flight
+	gather   <-chan time.Time // set while acc waits for more outcomes (settleGather)
+	gathered bool             // that wait is over: write what is gathered
+	broken   bool             // a write failed: let pushes end, drop the queue, reload
 
 	stale   bool      // something changed since the last plan found nothing more
 	retryAt time.Time // earliest retry seen by the last plan that found nothing
@@ -158,6 +166,8 @@ func (w *worker) run(ctx context.Context) {
 		case <-settled:
 			w.reap()
 			needLoad = needLoad || w.more
+		case <-w.gather:
+			w.gathered = true
 		case <-w.timer:
 			w.timer, w.timerAt, w.stale = nil, time.Time{}, true
 		case <-backoff:
@@ -360,16 +370,23 @@ func (w *worker) finish(f finished) {
 }
 
 // startSettle starts the store write of the outcomes gathered so far,
-// unless a write is in flight (one at a time, in order): the outcomes that
-// arrive meanwhile go into the next write, so the writes follow the pushes
-// without waiting for a fuller batch, and Pebble shares their fsyncs with
-// the call path's synced writes (group commit). Waiting for a fuller batch
-// held every session of it until its slowest push ended and made delivery
-// fall behind at 1000 calls/s (docs/EVENTS.md "Speed").
+// unless a write is in flight (one at a time, in order). While fewer
+// outcomes are gathered than pushes are in flight, it waits for them at
+// most settleGather, so one write carries more outcomes and its fsync is
+// shared; the wait is bounded, so a slow push never holds the outcomes of
+// other sessions (and so their next items) until it ends. Pebble shares
+// fsyncs with the call path's synced writes too (group commit).
 func (w *worker) startSettle() {
 	if w.settling != nil || w.acc == nil {
 		return
 	}
+	if len(w.acc.ids) < w.inflight && !w.broken && !w.gathered {
+		if w.gather == nil {
+			w.gather = time.After(settleGather)
+		}
+		return
+	}
+	w.gather, w.gathered = nil, false
 	j := w.acc
 	w.acc = nil
 	j.done = make(chan struct{})
