@@ -263,7 +263,7 @@ func (m *modeEnv) newTap(t *testing.T) *rtpSink {
 	t.Helper()
 	c, err := net.ListenIP("ip4:udp", &net.IPAddr{IP: net.ParseIP(m.net.ip(hostCaller + mediaShift))})
 	if err != nil {
-		t.Skipf("no raw socket to hear A's media (needs CAP_NET_RAW, as SIPp's play_pcap_audio): %v", err)
+		skipOutsideCI(t, "no raw socket to hear A's media (needs CAP_NET_RAW, as SIPp's play_pcap_audio): %v", err)
 	}
 	s := m.startSink(t, c)
 	go func() {
@@ -474,7 +474,7 @@ func keyPcaps(t *testing.T, digits string) []string {
 		}
 		p := sippShare + "dtmf_2833_" + name + ".pcap"
 		if _, err := os.Stat(p); err != nil {
-			t.Skipf("SIPp's DTMF captures are not installed: %v", err)
+			skipOutsideCI(t, "SIPp's DTMF captures are not installed: %v", err)
 		}
 		out = append(out, p)
 	}
