@@ -173,7 +173,14 @@ func TestE2EModeX(t *testing.T) {
 	hook.answers[xClose] = answerJSON(`{"operation":"close"}`)
 	lateDone := make(chan struct{}, 1)
 	hook.answers[xLate] = func(w http.ResponseWriter, r *http.Request) {
-		<-r.Context().Done() // xnum gave up at xmode.callin_timeout
+		// Connect 3 s in: after xmode.callin_timeout (1 s), before
+		// webhook.timeout (5 s). An xnum that waited longer than
+		// callin_timeout would take this answer and connect the call
+		// instead of refusing it with 8014.
+		select {
+		case <-r.Context().Done(): // xnum gave up at xmode.callin_timeout
+		case <-time.After(3 * time.Second):
+		}
 		answerJSON(fmt.Sprintf(`{"operation":"connect","connectInfo":{"calleeNum":%q}}`, callee.Number))(w, r)
 		lateDone <- struct{}{}
 	}
