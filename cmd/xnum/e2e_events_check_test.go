@@ -9,7 +9,6 @@ package main
 // of docs/EVENTS.md and docs/SIP.md ("CDR per mode"), never from the code.
 
 import (
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -94,32 +93,7 @@ type evWant struct {
 
 // stored waits for the next stored CDR of bindNum x (admin API) and returns
 // it with every field.
-func (m *evModeEnv) stored(t *testing.T, x string) fullCDR {
-	t.Helper()
-	m.seen[x]++
-	n := m.seen[x]
-	q := url.Values{"bindNum": {x}, "pageSize": {"1000"}}
-	deadline := time.Now().Add(15 * time.Second)
-	tick := time.NewTicker(25 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		var resp struct {
-			Total int       `json:"total"`
-			CDRs  []fullCDR `json:"cdrs"`
-		}
-		m.admin("GET", "/admin/v1/cdrs?"+q.Encode(), nil, &resp)
-		if resp.Total >= n && len(resp.CDRs) > 0 {
-			if resp.Total > n {
-				t.Fatalf("CDRs of %s: %d, want %d (one per call)", x, resp.Total, n)
-			}
-			return resp.CDRs[0]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("CDR %d of %s not stored after 15s", n, x)
-		}
-		<-tick.C
-	}
-}
+func (m *evModeEnv) stored(t *testing.T, x string) fullCDR { return nthCDR[fullCDR](t, m.modeEnv, x) }
 
 // pushed is the CDR of session s as the receiver got it (every field).
 func (r *receiver) pushed(s string) (fullCDR, bool) {

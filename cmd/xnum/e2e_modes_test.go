@@ -132,7 +132,12 @@ type modeCDR struct {
 
 // nextCDR waits for one more CDR of bindNum x than seen so far and returns
 // it (the newest).
-func (m *modeEnv) nextCDR(t *testing.T, x string) modeCDR {
+func (m *modeEnv) nextCDR(t *testing.T, x string) modeCDR { return nthCDR[modeCDR](t, m, x) }
+
+// nthCDR waits until the admin API holds one more CDR of bindNum x than m
+// has seen, and returns the newest, decoded as T; more than that is a
+// second CDR for one call.
+func nthCDR[T any](t *testing.T, m *modeEnv, x string) T {
 	t.Helper()
 	m.seen[x]++
 	n := m.seen[x]
@@ -142,8 +147,8 @@ func (m *modeEnv) nextCDR(t *testing.T, x string) modeCDR {
 	defer tick.Stop()
 	for {
 		var resp struct {
-			Total int       `json:"total"`
-			CDRs  []modeCDR `json:"cdrs"`
+			Total int `json:"total"`
+			CDRs  []T `json:"cdrs"`
 		}
 		m.admin("GET", "/admin/v1/cdrs?"+q.Encode(), nil, &resp)
 		if resp.Total >= n && len(resp.CDRs) > 0 {
