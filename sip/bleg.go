@@ -56,6 +56,20 @@ func (c *call) sendAck(id legID, seq uint32, body []byte) {
 	c.lastAck[id] = ack
 }
 
+// ackBUnanswered ACKs B's 2xx when A's answer will never come: A hung up
+// (its BYE may overtake its ACK) or went away first. A late offer's 2xx
+// carried B's offer, and the ACK must carry an answer (RFC 3261 §13.2.1):
+// with the relay xnum answers it with its own description; the call is
+// released right after. Without the relay, or when B's offer was never
+// read, the ACK goes without one.
+func (c *call) ackBUnanswered() {
+	var body []byte
+	if c.aOffer == nil && c.m.on && c.m.haveB {
+		body, _ = c.lateAnswer(nil)
+	}
+	c.ackB(body)
+}
+
 func (c *call) ackB(body []byte) {
 	c.sendAck(legB, c.bReq.CSeq().SeqNo, body)
 	c.bAckSent = true

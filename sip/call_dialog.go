@@ -75,7 +75,7 @@ func (c *call) hangup(rel routing.Release, dir int, except legID) {
 			c.abandonB() // B may not have answered yet (mode_local.go)
 		} else {
 			if !c.bAckSent {
-				c.ackB(nil) // a late offer still waiting for A's answer
+				c.ackBUnanswered() // a late offer still waiting for A's answer
 			}
 			c.byeLeg(legB, rel)
 		}

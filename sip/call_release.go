@@ -78,7 +78,7 @@ func (c *call) abandonB() {
 		c.sendCancel()
 	case bAnswered:
 		if !c.bAckSent {
-			c.ackB(nil)
+			c.ackBUnanswered()
 		}
 		c.byeLeg(legB, c.out.rel)
 	}

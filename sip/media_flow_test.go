@@ -74,6 +74,41 @@ func TestRelayLateOffer(t *testing.T) {
 	e.cdr()
 }
 
+// TestRelayLateOfferByeBeforeAck: A's BYE overtakes its ACK of a late
+// offer (UDP, or two requests handled in another order). B's 200 carried
+// the offer, so B's ACK must still carry an answer (RFC 3261 §13.2.1):
+// xnum's own, from the relay; then B gets its BYE.
+func TestRelayLateOfferByeBeforeAck(t *testing.T) {
+	t.Parallel()
+	e := newMediaEnv(t, mediaEnvConfig{})
+	pb := newRTPPeer(t, bMediaHost)
+	c := e.invite(e.A, inviteOpt{user: tX, from: tA})
+	in := e.B.expect(sip.INVITE)
+	bd := e.B.dialogOf(in, "btag-late-bye")
+	e.B.respond(in, 200, bd.localTag, pb.sdp("bob", "sendrecv", fPCMA))
+	r := finalOf(t, c.tx)
+	if r.StatusCode != 200 {
+		t.Fatalf("A got %d", r.StatusCode)
+	}
+	c.remoteTag = toTag(r) // A's dialog, but no ACK: BYE first
+	if ct := r.Contact(); ct != nil {
+		c.target = ct.Address
+	}
+	bye := c.send(sip.BYE, "")
+	got := e.B.expectAll(sip.ACK, sip.BYE)
+	ack := got[sip.ACK]
+	_, answerB := mediaOf(t, ack.req.Body())
+	noneOf(t, "xnum's answer to B", ack.req.Body(), aMediaHost, "alice")
+	if len(answerB.Formats) == 0 || answerB.Formats[0].Name != "PCMA" {
+		t.Errorf("answer to B: %+v", answerB.Formats)
+	}
+	e.B.respond(got[sip.BYE], 200, "", "")
+	if res := finalOf(t, bye); res.StatusCode != 200 {
+		t.Errorf("A's BYE got %d", res.StatusCode)
+	}
+	e.cdr()
+}
+
 // TestRelayHoldAndTimeout: on hold (inactive) neither leg expects RTP, so
 // an hour of silence ends nothing; after the resume, B falling silent for
 // media.timeout while A still sends ends the call with BYE to both, 7506
