@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -91,22 +92,7 @@ func session(t *testing.T, p push) string {
 // push of theirs).
 func TestSlowPushHoldsOnlyItsSession(t *testing.T) {
 	clk := newFakeClock(t0)
-	release := make(chan struct{})
-	held := make(chan struct{})
-	rc := newReceiver(t, clk, func(p push, _ *http.Request) int {
-		if bytes.Contains(p.Body, []byte(`"sessionId":"S1"`)) {
-			close(held) // S1 has one push only
-			<-release
-		}
-		return http.StatusOK
-	})
-	t.Cleanup(func() {
-		select {
-		case <-release:
-		default:
-			close(release)
-		}
-	})
+	rc, held, release := holdingReceiver(t, clk, "S1") // S1 has one push only
 	apps := newAppBook(routing.App{Key: "app1", Secret: "k", StatusURL: rc.statusURL()})
 	e := newEnv(t, t.TempDir(), clk, apps, func(d *cdr.DispatcherDeps) {
 		d.Parallel = 2
@@ -127,7 +113,7 @@ func TestSlowPushHoldsOnlyItsSession(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("while S1's push is held: %v, want %v", got, want)
 	}
-	close(release)
+	release()
 	if p := session(t, rc.next(t)); p != "S1/callin" {
 		t.Fatalf("then %s, want S1/callin", p)
 	}
@@ -139,24 +125,7 @@ func TestSlowPushHoldsOnlyItsSession(t *testing.T) {
 // (to carry more outcomes a write) held them until the slow ones ended.
 func TestSlowPushesDoNotHoldSettles(t *testing.T) {
 	clk := newFakeClock(t0)
-	release := make(chan struct{})
-	held := make(chan string, 2)
-	rc := newReceiver(t, clk, func(p push, _ *http.Request) int {
-		for _, sid := range []string{"S1", "S3"} {
-			if bytes.Contains(p.Body, []byte(`"sessionId":"`+sid+`"`)) {
-				held <- sid
-				<-release
-			}
-		}
-		return http.StatusOK
-	})
-	t.Cleanup(func() {
-		select {
-		case <-release:
-		default:
-			close(release)
-		}
-	})
+	rc, held, release := holdingReceiver(t, clk, "S1", "S3")
 	apps := newAppBook(routing.App{Key: "app1", Secret: "k", StatusURL: rc.statusURL()})
 	e := newEnv(t, t.TempDir(), clk, apps, func(d *cdr.DispatcherDeps) {
 		d.Parallel = 3
@@ -179,7 +148,7 @@ func TestSlowPushesDoNotHoldSettles(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("while S1's and S3's pushes are held: %v, want %v", got, want)
 	}
-	close(release)
+	release()
 }
 
 // TestFeesBatchWhilePushesRun: CDRs that become due one by one, as their
@@ -187,22 +156,7 @@ func TestSlowPushesDoNotHoldSettles(t *testing.T) {
 // for each other and go in one push instead of one push each.
 func TestFeesBatchWhilePushesRun(t *testing.T) {
 	clk := newFakeClock(t0)
-	release := make(chan struct{})
-	held := make(chan struct{})
-	rc := newReceiver(t, clk, func(p push, _ *http.Request) int {
-		if bytes.Contains(p.Body, []byte(`"sessionId":"HELD"`)) {
-			close(held)
-			<-release
-		}
-		return http.StatusOK
-	})
-	t.Cleanup(func() {
-		select {
-		case <-release:
-		default:
-			close(release)
-		}
-	})
+	rc, held, release := holdingReceiver(t, clk, "HELD")
 	apps := newAppBook(routing.App{Key: "app1", Secret: "k", StatusURL: rc.statusURL(), FeeURL: rc.feeURL()})
 	e := newEnv(t, t.TempDir(), clk, apps, func(d *cdr.DispatcherDeps) { d.Timeout = 2 * waitLimit })
 	e.run(t)
@@ -225,7 +179,7 @@ func TestFeesBatchWhilePushesRun(t *testing.T) {
 		settled += len(e.obs.next(t, "delivered", "app1").ids)
 	}
 	rc.none(t, "a CDR while HELD is in flight")
-	close(release)
+	release()
 	if p := session(t, rc.next(t)); p != "HELD/callin" {
 		t.Fatalf("got %s, want HELD/callin", p)
 	}
@@ -283,4 +237,25 @@ func TestSettleFailureReloads(t *testing.T) {
 	if p, _, err := e.ob.Depth(); p != 0 || err != nil {
 		t.Fatalf("pending %d %v", p, err)
 	}
+}
+
+// holdingReceiver is a receiver that holds each push of the named sessions
+// until release is called (at the latest when the test ends); held gets
+// the session of each push it holds, as the push arrives.
+func holdingReceiver(t *testing.T, clk *fakeClock, sessions ...string) (rc *receiver, held <-chan string, release func()) {
+	gate := make(chan struct{})
+	heldc := make(chan string, 16)
+	var once sync.Once
+	release = func() { once.Do(func() { close(gate) }) }
+	t.Cleanup(release)
+	rc = newReceiver(t, clk, func(p push, _ *http.Request) int {
+		for _, sid := range sessions {
+			if bytes.Contains(p.Body, []byte(`"sessionId":"`+sid+`"`)) {
+				heldc <- sid
+				<-gate
+			}
+		}
+		return http.StatusOK
+	})
+	return rc, heldc, release
 }
