@@ -10,10 +10,8 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
-	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -248,32 +246,16 @@ func TestE2EEventsRecorded(t *testing.T) {
 		t.Fatalf("the recording named by the CDR: %v", err)
 	}
 
-	noFollow := &http.Client{Timeout: 10 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	download := func(appKey, secret string) *http.Response {
 		t.Helper()
-		req, _ := http.NewRequest(http.MethodGet, m.apiURL+"/rest/provision/voice/record/v1.0?fileName="+url.QueryEscape(rec.RecordObjectName), nil)
-		for k, v := range akskHeaders(appKey, secret, time.Now()) {
-			req.Header[k] = v
-		}
-		resp, err := noFollow.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { resp.Body.Close() })
-		return resp
+		return askRecording(t, m.apiURL, appKey, secret, rec.RecordObjectName)
 	}
 	resp := download(app, app+"-secret")
 	loc := resp.Header.Get("Location")
 	if resp.StatusCode != http.StatusMovedPermanently || loc == "" {
 		t.Fatalf("owning app: HTTP %d Location %q, want 301 with a link", resp.StatusCode, loc)
 	}
-	file, err := noFollow.Get(loc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wav, _ := io.ReadAll(file.Body)
-	file.Body.Close()
+	file, wav := followRecording(t, loc)
 	if file.StatusCode != http.StatusOK || file.Header.Get("Content-Type") != "audio/wav" || !bytes.Equal(wav, onDisk) {
 		t.Fatalf("link: HTTP %d %s, %d bytes (%d on disk)", file.StatusCode, file.Header.Get("Content-Type"), len(wav), len(onDisk))
 	}

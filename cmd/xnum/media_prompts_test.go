@@ -135,31 +135,16 @@ func TestRecordingDownload(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(cfg.Record.Dir, "demo", name), wav, 0o640); err != nil {
 		t.Fatal(err)
 	}
-	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	get := func(app, secret, fileName string) *http.Response {
 		t.Helper()
-		req, _ := http.NewRequest(http.MethodGet, d.APIURL()+"/rest/provision/voice/record/v1.0?fileName="+url.QueryEscape(fileName), nil)
-		for k, v := range akskHeaders(app, secret, time.Now()) {
-			req.Header[k] = v
-		}
-		resp, err := noFollow.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { resp.Body.Close() })
-		return resp
+		return askRecording(t, d.APIURL(), app, secret, fileName)
 	}
 	resp := get(demoApp, demoSecret, name)
 	loc := resp.Header.Get("Location")
 	if resp.StatusCode != http.StatusMovedPermanently || loc == "" {
 		t.Fatalf("owner: HTTP %d Location %q", resp.StatusCode, loc)
 	}
-	file, err := noFollow.Get(loc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(file.Body)
-	file.Body.Close()
+	file, body := followRecording(t, loc)
 	if file.StatusCode != 200 || file.Header.Get("Content-Type") != "audio/wav" || !bytes.Equal(body, wav) {
 		t.Fatalf("link: HTTP %d %s, %d bytes", file.StatusCode, file.Header.Get("Content-Type"), len(body))
 	}
@@ -176,4 +161,36 @@ func TestRecordingDownload(t *testing.T) {
 	if r, err := noFollow.Get(u.String()); err != nil || r.StatusCode != http.StatusUnauthorized {
 		t.Errorf("tampered link: %v %v", r.StatusCode, err)
 	}
+}
+
+// noFollow is an HTTP client that hands back a 301 instead of following it.
+var noFollow = &http.Client{Timeout: 10 * time.Second,
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// askRecording asks the recording download API (SPEC §5), signed X-AKSK
+// as appKey, for fileName; the answer is not followed.
+func askRecording(t *testing.T, apiURL, appKey, secret, fileName string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, apiURL+"/rest/provision/voice/record/v1.0?fileName="+url.QueryEscape(fileName), nil)
+	for k, v := range akskHeaders(appKey, secret, time.Now()) {
+		req.Header[k] = v
+	}
+	resp, err := noFollow.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+// followRecording fetches a download link and returns its answer and body.
+func followRecording(t *testing.T, link string) (*http.Response, []byte) {
+	t.Helper()
+	file, err := noFollow.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(file.Body)
+	file.Body.Close()
+	return file, body
 }
