@@ -2,9 +2,9 @@
 # bench-outbox.sh — event and CDR delivery under call load, behind `make bench`
 # (docs/EVENTS.md "Speed"; issue 5 "Speed").
 #
-# Starts bin/xnum with the demo binding, points the demo app's statusUrl and
-# feeUrl at a webhook receiver on loopback (testdata/sipp/hookrecv: answers
-# 200 at once), runs the AXB SIPp load (bench_uac.xml → xnum → bench_uas.xml,
+# Starts bin/xnum with bench.sh's config (the demo binding, the RTP relay
+# on), points the demo app's statusUrl and feeUrl at a webhook receiver on
+# loopback (testdata/sipp/hookrecv: answers 200 at once), runs the AXB SIPp load (bench_uac.xml → xnum → bench_uas.xml,
 # both directions) at a fixed rate, and every few seconds reads xnum's
 # /metrics: the outbox depth (xnum_outbox_depth{state="pending"}), events and
 # CDRs queued and delivered per second. After the load it waits for the
@@ -16,7 +16,8 @@
 #
 # Knobs (environment):
 #   BENCH_BIN           binary to run                   [bin/xnum]
-#   BENCH_OUTBOX_RATE   calls/s                          [1000]
+#   BENCH_OUTBOX_RATE   calls/s: `make bench` passes bench.sh's highest
+#                       clean call rate (held 60 s)      [1000]
 #   BENCH_OUTBOX_SECS   seconds of load                  [60]
 #   BENCH_OUTBOX_EVERY  seconds between samples          [5]
 #   BENCH_OUTBOX_NET    /24 of the loopback range        [127.0.78]
@@ -103,7 +104,9 @@ api:
 store:
   dir: "$WORK/store"
 media:
-  mode: passthrough   # signalling and delivery only: RTP relay is measured elsewhere
+  rtp_ports: 10000-59999   # as bench.sh: this is its config plus the receiver
+cdr:
+  file: "$WORK/cdr.jsonl"
 demo:
   enabled: true
 log:
@@ -199,8 +202,8 @@ for i in $(seq 1 600); do
 	sleep 0.1
 done
 
-read -r OK FAILED <<<"$(awk -F';' 'NR==1{for(i=1;i<=NF;i++) col[$i]=i; next} {last=$0}
-	END{split(last,v,";"); printf "%d %d", v[col["SuccessfulCall(C)"]], v[col["FailedCall(C)"]]}' "$WORK/stat.csv" 2>/dev/null)"
+read -r OK FAILED RETX <<<"$(awk -F';' 'NR==1{for(i=1;i<=NF;i++) col[$i]=i; next} {last=$0}
+	END{split(last,v,";"); printf "%d %d %d", v[col["SuccessfulCall(C)"]], v[col["FailedCall(C)"]], v[col["Retransmissions(C)"]]}' "$WORK/stat.csv" 2>/dev/null)"
 STATS=$(curl -fsS "http://$HOOK_IP:$HOOK_PORT/stats" | tr '\n' ' ')
 n=${#DEPTHS[@]}
 read -r FIRST_MAX LAST_MAX ALL_MAX <<<"$(printf '%s\n' "${DEPTHS[@]}" | awk -v n="$n" '
@@ -210,7 +213,7 @@ read -r FIRST_MAX LAST_MAX ALL_MAX <<<"$(printf '%s\n' "${DEPTHS[@]}" | awk -v n
 EV_TOTAL=$EV_D
 echo
 echo "bench-outbox summary ($(nproc) cores, $(date -u +%Y-%m-%dT%H:%M:%SZ), tree $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null), binary $BIN)"
-echo "  load: $RATE calls/s offered for ${LOAD_SECS}s: ${OK:-0} calls ok, ${FAILED:-0} failed"
+echo "  load: $RATE calls/s offered for ${LOAD_SECS}s: ${OK:-0} calls ok, ${FAILED:-0} failed, ${RETX:-0} retransmissions"
 awk -v e="$EV_TOTAL" -v f="$FEE_D" -v s="$LOAD_SECS" 'BEGIN{printf "  delivered: %d events (%.0f/s over the load), %d CDRs (%.0f/s)\n", e, e / s, f, f / s}'
 printf '%s\n' "${EVOUTS[@]}" | sort -n | awk '{v[NR] = $1} END {if (NR) printf "  events out during the load (5-s samples): median %d/s, min %d/s, max %d/s\n", v[int((NR + 1) / 2)], v[1], v[NR]}'
 echo "  outbox pending: max ${ALL_MAX} (first third ${FIRST_MAX}, last third ${LAST_MAX}), ${END_DEPTH} when the load ended, drained ${DRAIN}s after it"
