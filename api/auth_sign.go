@@ -10,23 +10,30 @@ import (
 )
 
 // SignRequest signs an outbound request with the X-AKSK scheme of SPEC §5,
-// as the webhooks of SPEC §6.1 are: it sets
+// as the webhooks of SPEC §6.1 are: it sets the headers of SignHeaders on
+// req. It fails only when the system's randomness does.
+func SignRequest(req *http.Request, appKey, appSecret string, now time.Time) error {
+	return SignHeaders(req.Header.Set, appKey, appSecret, now)
+}
+
+// SignHeaders signs an outbound request with the X-AKSK scheme of SPEC §5
+// through set, whatever the HTTP client (cdr's webhook pushes do not use
+// net/http): it sets
 //
 //	Authorization: AKSK realm="SDP",profile="UsernameToken",type="Appkey"
 //	X-AKSK: UsernameToken Username="<appKey>",PasswordDigest="<d>",Nonce="<n>",Created="<now>"
 //
 // with a fresh 32-hex-digit nonce and d = Base64(HMAC-SHA256(appSecret,
 // Nonce+Created)). It fails only when the system's randomness does.
-func SignRequest(req *http.Request, appKey, appSecret string, now time.Time) error {
+func SignHeaders(set func(key, value string), appKey, appSecret string, now time.Time) error {
 	nonce, err := newNonce()
 	if err != nil {
 		return err
 	}
 	created := nowCreated(now)
 	d := base64.StdEncoding.EncodeToString(digestAKSK(appSecret, nonce, created))
-	req.Header.Set(headerAuthorization, "AKSK "+authParams)
-	req.Header.Set(headerXAKSK, fmt.Sprintf(`UsernameToken Username="%s",PasswordDigest="%s",Nonce="%s",Created="%s"`,
-		appKey, d, nonce, created))
+	set(headerAuthorization, "AKSK "+authParams)
+	set(headerXAKSK, `UsernameToken Username="`+appKey+`",PasswordDigest="`+d+`",Nonce="`+nonce+`",Created="`+created+`"`)
 	return nil
 }
 
