@@ -126,7 +126,7 @@ func newObEnv(t *testing.T, t0 time.Time) *obEnv {
 	if e.ob, err = store.OpenOutbox(st); err != nil {
 		t.Fatal(err)
 	}
-	e.disp, err = cdr.NewDispatcher(cdr.DispatcherDeps{Store: e.ob, Apps: st.GetApp, Sign: api.SignRequest,
+	e.disp, err = cdr.NewDispatcher(cdr.DispatcherDeps{Store: e.ob, Apps: st.GetApp, Sign: api.SignHeaders,
 		Now: e.clk.Now, After: e.clk.After, Rescan: -1})
 	if err != nil {
 		t.Fatal(err)

@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/valyala/fasthttp"
 
 	"github.com/xnum/xnum/routing"
 )
@@ -25,8 +25,9 @@ import (
 // whole contract.
 
 // Signer signs an outbound push with the X-AKSK scheme of SPEC §5 using the
-// app's secret (api.SignRequest; cdr cannot import api, which imports cdr).
-type Signer func(req *http.Request, appKey, appSecret string, now time.Time) error
+// app's secret, setting its headers through set (api.SignHeaders; cdr
+// cannot import api, which imports cdr).
+type Signer func(set func(key, value string), appKey, appSecret string, now time.Time) error
 
 // Defaults of DispatcherDeps.
 const (
@@ -48,11 +49,8 @@ type DispatcherDeps struct {
 	// Apps returns an app by key, read at each push so that a changed
 	// statusUrl, feeUrl or secret applies at once (store.Store.GetApp).
 	Apps func(appKey string) (routing.App, error)
-	// Sign signs each push (api.SignRequest).
+	// Sign signs each push (api.SignHeaders).
 	Sign Signer
-	// HTTPClient sends the pushes; nil means a client of its own that
-	// follows no redirects (a 3xx is a failed push).
-	HTTPClient *http.Client
 	// Timeout is webhook.timeout: a push is delivered when a 2xx answer
 	// arrives within it. 0 means DefaultTimeout.
 	Timeout time.Duration
@@ -86,7 +84,6 @@ type Dispatcher struct {
 	store    OutboxStore
 	apps     func(string) (routing.App, error)
 	sign     Signer
-	client   *http.Client
 	timeout  time.Duration
 	now      func() time.Time
 	after    func(time.Duration) <-chan time.Time
@@ -96,9 +93,11 @@ type Dispatcher struct {
 	window   int
 	rescan   time.Duration
 
-	mu      sync.Mutex // guards running, ctx and workers; pokes are sent under it
+	mu      sync.Mutex // guards running, ctx, conns, clients and workers; pokes are sent under it
 	running bool
 	ctx     context.Context
+	conns   *connSet                    // of this Run: closed when its ctx ends
+	clients map[string]*fasthttp.Client // of this Run, by app (deliver_push.go)
 	workers map[string]*worker
 	wg      sync.WaitGroup // workers
 }
@@ -114,7 +113,7 @@ func NewDispatcher(deps DispatcherDeps) (*Dispatcher, error) {
 		return nil, ErrNoSigner
 	}
 	d := &Dispatcher{
-		store: deps.Store, apps: deps.Apps, sign: deps.Sign, client: deps.HTTPClient,
+		store: deps.Store, apps: deps.Apps, sign: deps.Sign,
 		timeout: deps.Timeout, now: deps.Now, after: deps.After, log: deps.Logger,
 		parallel: deps.Parallel, window: deps.Window, rescan: deps.Rescan,
 		workers: map[string]*worker{},
@@ -140,14 +139,6 @@ func NewDispatcher(deps DispatcherDeps) (*Dispatcher, error) {
 	}
 	if d.rescan == 0 {
 		d.rescan = DefaultRescan
-	}
-	if d.client == nil {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.MaxIdleConnsPerHost = 2 * d.parallel
-		d.client = &http.Client{
-			Transport:     tr,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
 	}
 	m, err := newMetrics(deps.Registerer, d.store)
 	if err != nil {
@@ -263,20 +254,28 @@ func targetURL(app routing.App, kind string) string {
 }
 
 // Run delivers until ctx ends, then waits for its workers and returns nil.
-// In-flight pushes are cancelled; their items stay pending unchanged.
+// In-flight pushes are cancelled (their connections are closed); their
+// items stay pending unchanged.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	d.mu.Lock()
 	if d.running {
 		d.mu.Unlock()
 		return ErrRunning
 	}
-	d.running, d.ctx = true, ctx
+	conns := newConnSet(ctx)
+	d.running, d.ctx, d.conns, d.clients = true, ctx, conns, map[string]*fasthttp.Client{}
 	d.mu.Unlock()
 	defer func() {
 		d.mu.Lock()
 		d.running = false // no worker starts after this
+		clients := d.clients
+		d.conns, d.clients = nil, nil
 		d.mu.Unlock()
+		conns.close() // the pushes in flight end now, aborted
 		d.wg.Wait()
+		for _, c := range clients {
+			c.CloseIdleConnections() // lets fasthttp's cleaners end
+		}
 	}()
 	d.sweep()
 	for {
@@ -319,7 +318,7 @@ func (d *Dispatcher) notify(app string) {
 		w.wake()
 		return
 	}
-	w := newWorker(d, app)
+	w := newWorker(d, app, d.client(app))
 	d.workers[app] = w
 	d.wg.Add(1)
 	go w.run(d.ctx)

@@ -218,7 +218,7 @@ func newEnv(t testing.TB, dir string, clk *fakeClock, apps *appBook, tune func(*
 	deps := cdr.DispatcherDeps{
 		Store:      e.obs,
 		Apps:       apps.get,
-		Sign:       api.SignRequest,
+		Sign:       api.SignHeaders,
 		Now:        clk.Now,
 		After:      clk.After,
 		Registerer: e.reg,

@@ -5,7 +5,10 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
+
+	"github.com/valyala/fasthttp"
 
 	"github.com/xnum/xnum/routing"
 )
@@ -35,13 +38,17 @@ const settleGather = time.Millisecond
 // (docs/EVENTS.md "Ordering"). Outcomes are written to the store by one
 // write at a time; the outcomes that arrive while it runs go into the next
 // one, so the fsyncs are shared (group commit) and the pushes never wait
-// for them. An item stays busy — its session held back — from the moment it
+// for them. The pushes are sent by long-lived pusher goroutines, started as
+// more pushes are in flight at once than there are pushers (so at most
+// Parallel) and ended when the worker ends: a push never waits for another
+// to end, and their stacks grow once, not at every push. An item stays busy — its session held back — from the moment it
 // is planned until its outcome is durable, so the next item of a session
 // goes only after its predecessor is settled, across a crash too.
 type worker struct {
-	d    *Dispatcher
-	app  string
-	poke chan struct{} // capacity 1: "the store may hold more for you"
+	d      *Dispatcher
+	app    string
+	client *fasthttp.Client // the app's, for this Run
+	poke   chan struct{}    // capacity 1: "the store may hold more for you"
 
 	queue []OutboxItem    // pending items of app, in id order (gone ones until compacted)
 	last  uint64          // highest id loaded
@@ -55,6 +62,9 @@ type worker struct {
 	down     map[string]bool // receivers that gave no HTTP answer since ready was planned
 	inflight int
 	results  chan finished // capacity Parallel: a push never waits to report
+	jobs     chan pushJob  // to the pushers; unbuffered (nil until the first push)
+	npushers int           // pushers started, never fewer than inflight
+	pushers  sync.WaitGroup
 
 	acc      *settleJob       // outcomes waiting for the next store write
 	settling *settleJob       // the store write in flight
@@ -68,7 +78,7 @@ type worker struct {
 	timerAt time.Time
 }
 
-// finished is a push's outcome, reported by its goroutine.
+// finished is a push's outcome, reported by its pusher.
 type finished struct {
 	u   unit
 	url string
@@ -85,9 +95,9 @@ type settleJob struct {
 	dead      []OutboxItem
 }
 
-func newWorker(d *Dispatcher, app string) *worker {
+func newWorker(d *Dispatcher, app string, client *fasthttp.Client) *worker {
 	return &worker{
-		d: d, app: app, poke: make(chan struct{}, 1),
+		d: d, app: app, client: client, poke: make(chan struct{}, 1),
 		busy: map[uint64]bool{}, gone: map[uint64]bool{},
 		results: make(chan finished, d.parallel),
 		stale:   true,
@@ -116,6 +126,7 @@ func (w *worker) run(ctx context.Context) {
 		if ctx.Err() != nil {
 			w.stop()
 			w.d.retire(w, true)
+			w.endPushers()
 			return
 		}
 		if w.broken && w.inflight == 0 && w.settling == nil {
@@ -134,6 +145,7 @@ func (w *worker) run(ctx context.Context) {
 			w.startSettle() // outcomes known without a push (nowhere, no app) too
 		}
 		if backoff == nil && !w.broken && w.idle() && w.d.retire(w, false) {
+			w.endPushers()
 			return
 		}
 		// With its window full the worker could load nothing new, so it
@@ -192,6 +204,15 @@ func (w *worker) stop() {
 		if err := w.record(j); err != nil {
 			w.d.log.Error("settle outbox items", "app", w.app, "err", err)
 		}
+	}
+}
+
+// endPushers ends the pushers, idle by now (no push is in flight), and
+// waits for them: no goroutine of the worker outlives it.
+func (w *worker) endPushers() {
+	if w.jobs != nil {
+		close(w.jobs)
+		w.pushers.Wait()
 	}
 }
 
@@ -265,13 +286,27 @@ func (w *worker) launch(ctx context.Context) {
 			w.finish(finished{u, url, pushResult{outcome: failed, reason: "not sent: receiver gave no answer earlier in this round"}})
 		default:
 			w.inflight++
-			app := w.readyApp
-			go func() { w.results <- finished{u, url, w.push(ctx, app, url, u)} }()
+			w.send(ctx, pushJob{u: u, url: url, secret: w.readyApp.Secret})
 		}
 	}
 	if len(w.ready) == 0 && !w.stale && !w.retryAt.IsZero() && !w.retryAt.Equal(w.timerAt) {
 		w.timer, w.timerAt = w.d.after(w.retryAt.Sub(w.d.now())), w.retryAt
 	}
+}
+
+// send hands j to a pusher (inflight counts it already), starting one when
+// every pusher may be busy: there is then always one that is not sending a
+// push, so the hand-over waits at most for it to come back for more.
+func (w *worker) send(ctx context.Context, j pushJob) {
+	if w.jobs == nil {
+		w.jobs = make(chan pushJob)
+	}
+	if w.npushers < w.inflight {
+		w.npushers++
+		w.pushers.Add(1)
+		go w.pusher(ctx)
+	}
+	w.jobs <- j
 }
 
 // deferFee holds back a fee batch that is not full while other items are

@@ -46,7 +46,7 @@ func TestOutboxCrashChild(t *testing.T) {
 	// The receiver is unknown here: the URLs only have to be set for the
 	// items to be queued. The dispatcher is never run.
 	app := routing.App{Key: "app1", Secret: "k", StatusURL: "http://127.0.0.1:9/status", FeeURL: "http://127.0.0.1:9/fee"}
-	d, err := cdr.NewDispatcher(cdr.DispatcherDeps{Store: ob, Sign: api.SignRequest,
+	d, err := cdr.NewDispatcher(cdr.DispatcherDeps{Store: ob, Sign: api.SignHeaders,
 		Apps: func(string) (routing.App, error) { return app, nil }})
 	if err != nil {
 		fail("dispatcher", err)

@@ -116,7 +116,7 @@ func start(ctx context.Context, cfg configs.Config, logger *slog.Logger) (_ *dae
 	d.dispatcher, err = cdr.NewDispatcher(cdr.DispatcherDeps{
 		Store:      outbox,
 		Apps:       d.store.GetApp,
-		Sign:       api.SignRequest,
+		Sign:       api.SignHeaders,
 		Timeout:    cfg.Webhook.Timeout,
 		Parallel:   cfg.Webhook.Parallel,
 		Logger:     logger,
