@@ -97,7 +97,6 @@ type Outbox struct {
 func OpenOutbox(s *Store) (*Outbox, error) {
 	o := &Outbox{s: s, inflight: map[uint64]uint64{}}
 	o.cond = sync.NewCond(&o.mu)
-	o.mem.items = map[uint64]cdr.OutboxItem{}
 	err := s.read(func() error {
 		v, _, err := get(s.db, keyOutboxCeil)
 		if err != nil {
@@ -110,6 +109,7 @@ func OpenOutbox(s *Store) (*Outbox, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open outbox: %w", err)
 	}
+	o.mem.init(o.next) // every stored item has a lower id
 	pending, dead, err := o.countDepth()
 	if err != nil {
 		return nil, fmt.Errorf("open outbox: count: %w", err)
@@ -263,6 +263,7 @@ func (o *Outbox) enqueue(rec *cdr.Record, items []cdr.OutboxItem) ([]uint64, err
 		return nil
 	})
 	if err != nil {
+		o.mem.lose(stored) // most likely not stored, but memory cannot tell
 		return nil, err
 	}
 	if len(ids) > 0 {
@@ -298,13 +299,23 @@ func (o *Outbox) PendingApps() ([]string, error) {
 }
 
 // Pending returns up to limit (at least 1) pending items of appKey with an
-// id above afterID, in id order.
+// id above afterID, in id order. It answers from memory when memory holds
+// every such item (outbox_mem.go), else it reads the store.
 func (o *Outbox) Pending(appKey string, afterID uint64, limit int) ([]cdr.OutboxItem, error) {
 	limit = max(limit, 1)
 	vis := o.visibleID()
 	if afterID >= vis || afterID == math.MaxUint64 {
 		return nil, nil
 	}
+	if out, ok := o.mem.pendingFrom(appKey, afterID, vis, limit); ok {
+		return out, nil
+	}
+	return o.pendingStored(appKey, afterID, vis, limit)
+}
+
+// pendingStored is Pending read from the store, in (afterID, vis]. An item
+// still in memory is taken from there rather than decoded.
+func (o *Outbox) pendingStored(appKey string, afterID, vis uint64, limit int) ([]cdr.OutboxItem, error) {
 	lo, hi := outboxKey(appKey, afterID+1), outboxKey(appKey, vis+1)
 	var out []cdr.OutboxItem
 	err := o.s.read(func() error {
@@ -354,21 +365,24 @@ func (o *Outbox) commit(fill func(b *pebble.Batch) error) error {
 }
 
 // MarkDelivered deletes the delivered items of appKey in one synced batch.
-// Unknown ids are ignored.
+// Unknown ids are ignored. The depth counts only the items that were there:
+// those memory holds are (outbox_mem.go); the others are looked up.
 func (o *Outbox) MarkDelivered(appKey string, ids ...uint64) error {
-	o.mem.forget(ids...)
-	gone := 0
+	ids = distinct(ids)
+	known, rest := o.mem.take(appKey, ids)
+	gone := known
 	err := o.commit(func(b *pebble.Batch) error {
-		keys := make([][]byte, len(ids))
-		for i, id := range ids {
+		keys := make([][]byte, len(rest))
+		for i, id := range rest {
 			keys[i] = outboxKey(appKey, id)
 		}
-		var err error
-		if gone, err = o.present(keys); err != nil {
+		had, err := o.present(keys)
+		if err != nil {
 			return err
 		}
-		for _, k := range keys {
-			if err := b.Delete(k, nil); err != nil {
+		gone += had
+		for _, id := range ids {
+			if err := b.Delete(outboxKey(appKey, id), nil); err != nil {
 				return fmt.Errorf("batch delete: %w", err)
 			}
 		}

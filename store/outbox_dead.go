@@ -122,6 +122,7 @@ func (o *Outbox) Redrive(id uint64) (cdr.OutboxItem, error) {
 		return nil
 	})
 	if err != nil {
+		o.mem.lose([]cdr.OutboxItem{it})
 		return cdr.OutboxItem{}, err
 	}
 	o.mem.dead.Add(-1)

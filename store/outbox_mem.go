@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -23,17 +24,64 @@ import (
 //     is dropped before any write that changes or removes its item, so a
 //     reader finds either the entry or the store's value, never a stale
 //     entry.
+//   - per app, the id from which memory holds every pending item of the app
+//     (appMem.from), so that Pending answers from memory, without reading
+//     the store, when the range asked for lies above it. See outboxMem.
+//
+// Memory never decides what is stored: every write goes to the store first
+// (synced), and whenever memory could miss a stored item, Pending reads the
+// store as it always did.
 
 // outboxMemMax bounds the items kept in memory (about 1 KiB each). Past it
 // new items are read back from the store, as they always were.
 const outboxMemMax = 20000
 
 // outboxMem is the Outbox's in-memory side.
+//
+// Its invariant, under mu, for every app A: every item of A that is pending
+// in the store with an id ≥ max(floor, apps[A].from) and ≤ the outbox's
+// visible id is in items. Conversely every entry of items is pending in the
+// store as it is (entries are dropped before a write changes the item). So
+// for afterID+1 ≥ that bound, the items of A in memory in (afterID, visible]
+// are exactly A's pending items there. What keeps it:
+//
+//   - floor is the first id of this run: items stored before the outbox
+//     opened are only on disk;
+//   - an item is committed, then remembered (or, memory being full, its
+//     app's from is raised above it: lose), and only then made visible;
+//   - an entry dropped before its item is rewritten (MarkFailed), moved
+//     (MoveToDead) or deleted (MarkDelivered) raises from above it, since
+//     the store may keep it (a rewrite; a failed commit);
+//   - a failed Enqueue or Redrive raises from above the ids it abandoned.
+//
+// from only rises, which is conservative: a reader asking below it (a worker
+// starting over after a failed write, or just after a restart) reads the
+// store. A worker that keeps up asks above every id it has settled, so it
+// stays on the memory side.
 type outboxMem struct {
 	pending, dead atomic.Int64
 
 	mu    sync.Mutex
+	max   int // outboxMemMax; lowered by tests
 	items map[uint64]cdr.OutboxItem
+	apps  map[string]*appMem
+	floor uint64
+}
+
+// appMem is what memory knows of one app's items.
+type appMem struct {
+	// ids of the app's entries in items, increasing. It may also hold ids
+	// whose entry is gone; they are skipped when read, trimmed from the
+	// front, and compacted away once they are the greater part.
+	ids  []uint64
+	live int    // ids that have an entry
+	from uint64 // see outboxMem
+}
+
+// init readies m for an outbox whose ids from floor on are all new.
+func (m *outboxMem) init(floor uint64) {
+	m.max, m.floor = outboxMemMax, floor
+	m.items, m.apps = map[uint64]cdr.OutboxItem{}, map[string]*appMem{}
 }
 
 // countDepth scans the store: every pending and every dead item.
@@ -53,14 +101,44 @@ func (o *Outbox) Depth() (pending, dead int, err error) {
 	return int(o.mem.pending.Load()), int(o.mem.dead.Load()), nil
 }
 
+// app returns the memory of app, creating it. Under m.mu.
+func (m *outboxMem) app(app string) *appMem {
+	a := m.apps[app]
+	if a == nil {
+		a = &appMem{}
+		m.apps[app] = a
+	}
+	return a
+}
+
+// remember keeps items just committed, before they become visible.
 func (m *outboxMem) remember(items []cdr.OutboxItem) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, it := range items {
-		if len(m.items) >= outboxMemMax {
-			return
+		a := m.app(it.AppKey)
+		if len(m.items) >= m.max {
+			a.from = max(a.from, it.ID+1) // stored, not in memory
+			continue
 		}
 		m.items[it.ID] = it
+		a.live++
+		i := len(a.ids) // ids come nearly in order: look from the end
+		for i > 0 && a.ids[i-1] > it.ID {
+			i--
+		}
+		a.ids = slices.Insert(a.ids, i, it.ID)
+	}
+}
+
+// lose records that items may be in the store though not in memory (their
+// commit failed, and might not have).
+func (m *outboxMem) lose(items []cdr.OutboxItem) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, it := range items {
+		a := m.app(it.AppKey)
+		a.from = max(a.from, it.ID+1)
 	}
 }
 
@@ -71,20 +149,96 @@ func (m *outboxMem) recall(id uint64) (cdr.OutboxItem, bool) {
 	return it, ok
 }
 
-func (m *outboxMem) forget(ids ...uint64) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, id := range ids {
-		delete(m.items, id)
+// drop removes the entry of id (of app a) and raises a.from above it.
+// Under m.mu.
+func (m *outboxMem) drop(a *appMem, id uint64) {
+	a.from = max(a.from, id+1)
+	if _, ok := m.items[id]; !ok {
+		return
+	}
+	delete(m.items, id)
+	a.live--
+	for len(a.ids) > 0 {
+		if _, ok := m.items[a.ids[0]]; ok {
+			break
+		}
+		a.ids = a.ids[1:]
+	}
+	if len(a.ids) > 2*a.live+64 {
+		a.ids = slices.DeleteFunc(a.ids, func(id uint64) bool { _, ok := m.items[id]; return !ok })
 	}
 }
 
+// forgetItems drops the entries of items before a write changes or moves
+// them.
 func (m *outboxMem) forgetItems(items []cdr.OutboxItem) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, it := range items {
-		delete(m.items, it.ID)
+		if e, ok := m.items[it.ID]; ok && e.AppKey != it.AppKey {
+			m.drop(m.app(e.AppKey), it.ID) // named under another app: drop it anyway
+		}
+		m.drop(m.app(it.AppKey), it.ID)
 	}
+}
+
+// take drops the entries of app among ids (distinct), before they are
+// deleted, and returns how many there were — items certainly pending in the
+// store — and the other ids, which memory cannot vouch for.
+func (m *outboxMem) take(app string, ids []uint64) (int, []uint64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	a := m.app(app)
+	n := 0
+	var rest []uint64
+	for _, id := range ids {
+		if e, ok := m.items[id]; ok && e.AppKey == app {
+			m.drop(a, id)
+			n++
+			continue
+		}
+		rest = append(rest, id)
+	}
+	return n, rest
+}
+
+// pendingFrom answers Pending from memory: up to limit items of app in
+// (afterID, vis], in id order. ok is false when memory may miss some of
+// them; the caller then reads the store.
+func (m *outboxMem) pendingFrom(app string, afterID, vis uint64, limit int) (out []cdr.OutboxItem, ok bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	a := m.apps[app]
+	from := m.floor
+	if a != nil {
+		from = max(from, a.from)
+	}
+	if afterID+1 < from {
+		return nil, false
+	}
+	if a == nil {
+		return nil, true // nothing of app since the outbox opened
+	}
+	i, _ := slices.BinarySearch(a.ids, afterID+1)
+	for _, id := range a.ids[i:] {
+		if id > vis || len(out) >= limit {
+			break
+		}
+		if it, ok := m.items[id]; ok {
+			out = append(out, it)
+		}
+	}
+	return out, true
+}
+
+// distinct returns ids without repeats (a copy, sorted, when it had any).
+func distinct(ids []uint64) []uint64 {
+	for i := 1; i < len(ids); i++ {
+		if ids[i] <= ids[i-1] {
+			return slices.Compact(slices.Sorted(slices.Values(ids)))
+		}
+	}
+	return ids
 }
 
 // present counts the keys that exist, so that the depth stays exact even

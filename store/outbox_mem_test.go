@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -126,5 +127,241 @@ func TestOutboxPendingFromMemory(t *testing.T) {
 	}
 	if _, ok := o.mem.recall(ids[1]); ok {
 		t.Fatal("a delivered item is still in memory")
+	}
+}
+
+// TestOutboxDeliveredDepthMixed: MarkDelivered naming at once items memory
+// holds, items only in the store (memory full; rewritten by a retry; from
+// before a restart), items already delivered, ids never queued, another
+// app's id and repeats keeps the depth exact, and deletes what it names.
+func TestOutboxDeliveredDepthMixed(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := openDir(t, dir, Options{})
+	o := openOutbox(t, s)
+	old := mustEnqueue(t, o, obItem("a", "s0", 0), obItem("a", "s0", 1))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, _ = openDir(t, dir, Options{})
+	o = openOutbox(t, s)
+	o.mem.max = 3
+	ids := mustEnqueue(t, o, obItem("a", "s1", 1), obItem("a", "s1", 2), obItem("b", "s2", 3), obItem("a", "s1", 4), obItem("a", "s1", 5))
+	if _, ok := o.mem.recall(ids[3]); ok {
+		t.Fatal("memory holds more than its bound")
+	}
+	retry := obItem("a", "s1", 2)
+	retry.ID, retry.Attempts = ids[1], 1
+	if err := o.MarkFailed(retry); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.MarkDelivered("a", ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	check := func(step string, want int) {
+		t.Helper()
+		p, _, _ := o.Depth()
+		sp, _, err := o.countDepth()
+		if err != nil || p != sp || p != want {
+			t.Fatalf("%s: Depth %d, store holds %d (%v), want %d", step, p, sp, err, want)
+		}
+	}
+	check("before", 7-1)
+	// ids[0] delivered already, ids[1] rewritten, ids[2] b's (in memory),
+	// ids[3] and ids[4] past the bound, old[0] from before the restart.
+	mix := []uint64{ids[4], ids[0], ids[1], ids[2], old[0], ids[3], ids[1], 1 << 50, ids[3]}
+	if err := o.MarkDelivered("a", mix...); err != nil {
+		t.Fatal(err)
+	}
+	check("after", 2) // b's item and old[1]
+	if got := pendingIDs(t, o, "a"); !slices.Equal(got, []uint64{old[1]}) {
+		t.Fatalf("pending of a: %v", got)
+	}
+	if got := pendingIDs(t, o, "b"); !slices.Equal(got, []uint64{ids[2]}) {
+		t.Fatalf("pending of b: %v", got)
+	}
+	if err := o.MarkDelivered("b", ids[2], ids[2]); err != nil {
+		t.Fatal(err)
+	}
+	check("b delivered twice in one call", 1)
+}
+
+// TestOutboxPendingMemoryAgrees: through a random mix of every mutation —
+// enqueues past the memory bound, deliveries (with ids gone or unknown),
+// retries, dead letters, redrives, restarts — Pending, whichever side
+// answers it, returns what the store holds, for every app and for afterIDs
+// below, among and above the pending ids. And memory answers a reader that
+// keeps up.
+func TestOutboxPendingMemoryAgrees(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := openDir(t, dir, Options{})
+	o := openOutbox(t, s)
+	rng := rand.New(rand.NewPCG(1, 2))
+	apps := []string{"a", "b", "c"}
+	open := func() {
+		o = openOutbox(t, s)
+		o.mem.max = 1 + rng.IntN(12)
+	}
+	open()
+	fromMemory := 0
+	compare := func(step int) {
+		t.Helper()
+		vis := o.visibleID()
+		for _, app := range apps {
+			all, err := o.pendingStored(app, 0, vis, 1<<20)
+			if err != nil {
+				t.Fatal(err)
+			}
+			afters := []uint64{0, vis - 1, vis}
+			for _, it := range all {
+				afters = append(afters, it.ID-1, it.ID)
+			}
+			for _, after := range afters {
+				for _, limit := range []int{1, 2, 1 << 20} {
+					got, err := o.Pending(app, after, limit)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want, err := o.pendingStored(app, after, vis, limit)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if after >= vis {
+						want = nil
+					}
+					g, _ := json.Marshal(got)
+					w, _ := json.Marshal(want)
+					if string(g) != string(w) {
+						t.Fatalf("step %d: Pending(%s, %d, %d) = %s\nthe store holds %s", step, app, after, limit, g, w)
+					}
+					if _, ok := o.mem.pendingFrom(app, after, vis, limit); ok {
+						fromMemory++
+					}
+				}
+			}
+		}
+		p, d, _ := o.Depth()
+		sp, sd, err := o.countDepth()
+		if err != nil || p != sp || d != sd {
+			t.Fatalf("step %d: depth %d/%d, the store holds %d/%d (%v)", step, p, d, sp, sd, err)
+		}
+	}
+	some := func(app string) []cdr.OutboxItem {
+		items, err := o.pendingStored(app, 0, o.visibleID(), 1<<20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []cdr.OutboxItem
+		for _, it := range items {
+			if rng.IntN(3) == 0 {
+				out = append(out, it)
+			}
+		}
+		return out
+	}
+	for step := range 300 {
+		app := apps[rng.IntN(len(apps))]
+		switch r := rng.IntN(20); {
+		case r < 8:
+			var batch []cdr.OutboxItem
+			for range 1 + rng.IntN(4) {
+				batch = append(batch, obItem(apps[rng.IntN(len(apps))], "s", step))
+			}
+			mustEnqueue(t, o, batch...)
+		case r < 13:
+			var ids []uint64
+			for _, it := range some(app) {
+				ids = append(ids, it.ID)
+			}
+			ids = append(ids, uint64(rng.IntN(int(o.visibleID()+2))))
+			if err := o.MarkDelivered(app, ids...); err != nil {
+				t.Fatal(err)
+			}
+		case r < 15:
+			items := some(app)
+			for i := range items {
+				items[i].Attempts++
+			}
+			if err := o.MarkFailed(items...); err != nil {
+				t.Fatal(err)
+			}
+		case r < 17:
+			if err := o.MoveToDead(some(app)...); err != nil {
+				t.Fatal(err)
+			}
+		case r < 19:
+			dead, _, err := o.ListDead("", 1, MaxPageSize)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(dead) > 0 {
+				if _, err := o.Redrive(dead[rng.IntN(len(dead))].ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+		default:
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			s, _ = openDir(t, dir, Options{})
+			open()
+		}
+		compare(step)
+	}
+	if fromMemory == 0 {
+		t.Fatal("memory never answered")
+	}
+	t.Logf("%d answers from memory", fromMemory)
+}
+
+// TestOutboxPendingFromMemoryKeepingUp: a worker that loads above the last
+// id it holds and settles what it loaded is answered from memory, also
+// after a retry and a dead letter behind it; below the first id after a
+// restart the store answers.
+func TestOutboxPendingFromMemoryKeepingUp(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := openDir(t, dir, Options{})
+	o := openOutbox(t, s)
+	early := mustEnqueue(t, o, obItem("a", "s0", 0))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, _ = openDir(t, dir, Options{})
+	o = openOutbox(t, s)
+	if _, ok := o.mem.pendingFrom("a", 0, o.visibleID(), 10); ok {
+		t.Fatal("memory answered for items from before the restart")
+	}
+	last := early[0]
+	for round := range 5 {
+		ids := mustEnqueue(t, o, obItem("a", "s1", round), obItem("a", "s2", round), obItem("a", "s3", round))
+		got, ok := o.mem.pendingFrom("a", last, o.visibleID(), 10)
+		if round == 0 { // above an item from before the restart: the store
+			if ok {
+				t.Fatal("memory answered above an item from before the restart")
+			}
+			var err error
+			if got, err = o.Pending("a", last, 10); err != nil {
+				t.Fatal(err)
+			}
+		} else if !ok {
+			t.Fatalf("round %d: memory did not answer", round)
+		}
+		if len(got) != 3 || got[0].ID != ids[0] {
+			t.Fatalf("round %d: pending %v", round, got)
+		}
+		last = ids[2]
+		failed := got[1]
+		failed.Attempts++
+		if err := o.MarkFailed(failed); err != nil {
+			t.Fatal(err)
+		}
+		if err := o.MoveToDead(got[2]); err != nil {
+			t.Fatal(err)
+		}
+		if err := o.MarkDelivered("a", ids[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := pendingIDs(t, o, "a"); len(got) != 6 || got[0] != early[0] {
+		t.Fatalf("from the store: %v", got)
 	}
 }
