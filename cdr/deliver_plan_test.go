@@ -52,13 +52,14 @@ func shape(units []unit) []string {
 // such a session waits for the write, other sessions go.
 func TestPlanBusy(t *testing.T) {
 	queue := q("e:a", "e:a", "e:b", "f:c", "e:b")
-	units, _ := plan(queue, t0, 10, map[uint64]bool{1: true, 4: true}, nil)
+	units, _ := new(planner).plan(queue, t0, 10, map[uint64]bool{1: true, 4: true}, nil)
 	if got, want := shape(units), []string{"e[3]"}; !slices.Equal(got, want) {
 		t.Fatalf("units %v, want %v", got, want)
 	}
 }
 
 func TestPlan(t *testing.T) {
+	var p planner // one for every case, as a worker keeps it
 	many := make([]string, 120)
 	for i := range many {
 		many[i] = fmt.Sprintf("f:s%d", i)
@@ -80,7 +81,7 @@ func TestPlan(t *testing.T) {
 		{"unit limit", q("e:a", "e:b", "e:c"), 2, []string{"e[1]", "e[2]"}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			units, wake := plan(tc.queue, t0, tc.max, nil, nil)
+			units, wake := p.plan(tc.queue, t0, tc.max, nil, nil)
 			if got := shape(units); !slices.Equal(got, tc.want) {
 				t.Errorf("units %v, want %v", got, tc.want)
 			}
@@ -94,7 +95,7 @@ func TestPlan(t *testing.T) {
 		})
 	}
 	// 120 CDRs of 120 sessions: batches of at most MaxFeeBatch.
-	units, _ := plan(q(many...), t0, 10, nil, nil)
+	units, _ := p.plan(q(many...), t0, 10, nil, nil)
 	var sizes []int
 	for _, u := range units {
 		sizes = append(sizes, len(u.items))
@@ -147,5 +148,33 @@ func TestNextRetry(t *testing.T) {
 	if d := RetryDelays(); d != [6]time.Duration{time.Minute, 4 * time.Minute, 9 * time.Minute,
 		106 * time.Minute, 203 * time.Minute, 300 * time.Minute} {
 		t.Fatalf("schedule %v", d)
+	}
+}
+
+// BenchmarkPlan is a replan of a worker with a full window: n pending
+// events of n/5 sessions, interleaved as calls overlap, every session's
+// first item busy (in flight or being settled) but ten: plan walks the
+// whole queue to find them.
+func BenchmarkPlan(b *testing.B) {
+	for _, n := range []int{1000, DefaultWindow} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			sessions := n / 5
+			queue := make([]OutboxItem, n)
+			busy := map[uint64]bool{}
+			for i := range queue {
+				s := i % sessions
+				queue[i] = OutboxItem{ID: uint64(i + 1), Kind: KindEvent, SessionID: "session-" + strconv.Itoa(s)}
+				if i < sessions && s >= 10 {
+					busy[queue[i].ID] = true
+				}
+			}
+			var p planner
+			b.ReportAllocs()
+			for b.Loop() {
+				if units, _ := p.plan(queue, t0, maxUnitsPerRound, busy, nil); len(units) != 10 {
+					b.Fatalf("%d units", len(units))
+				}
+			}
+		})
 	}
 }

@@ -42,6 +42,14 @@ func (u unit) body() []byte {
 	return append(b, "]}"...)
 }
 
+// planner plans a worker's pushes. It keeps its set of sessions from one
+// plan to the next: a replan walks the whole queue (up to Window items),
+// and a map built afresh each time cost as much as the walk
+// (BenchmarkPlan).
+type planner struct {
+	seen map[string]struct{}
+}
+
 // plan picks up to maxUnits pushes from queue (in id order): only the
 // earliest pending item of each sessionId may go, and only when due, so a
 // session's items go out one after the other, in order, and an item waiting
@@ -52,21 +60,24 @@ func (u unit) body() []byte {
 // settled) are not pushed again and hold their sessions back; items in gone
 // (settled for good, not yet dropped from the queue) are skipped as if
 // absent.
-func plan(queue []OutboxItem, now time.Time, maxUnits int, busy, gone map[uint64]bool) (units []unit, wake time.Time) {
-	seen := make(map[string]bool)
+func (p *planner) plan(queue []OutboxItem, now time.Time, maxUnits int, busy, gone map[uint64]bool) (units []unit, wake time.Time) {
+	if p.seen == nil {
+		p.seen = map[string]struct{}{}
+	}
+	seen := p.seen
+	defer clear(seen)
 	fee := -1 // index in units of the fee batch being filled
 	for _, it := range queue {
 		if gone[it.ID] {
 			continue
 		}
-		key := it.SessionID
-		if key == "" {
-			key = "\x00" + strconv.FormatUint(it.ID, 10)
+		if it.SessionID != "" { // else a session of its own
+			n := len(seen)
+			seen[it.SessionID] = struct{}{} // one map operation to look and add
+			if len(seen) == n {
+				continue // not the earliest of its session
+			}
 		}
-		if seen[key] {
-			continue
-		}
-		seen[key] = true
 		if busy[it.ID] {
 			continue
 		}

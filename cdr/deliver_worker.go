@@ -50,11 +50,12 @@ type worker struct {
 	client *fasthttp.Client // the app's, for this Run
 	poke   chan struct{}    // capacity 1: "the store may hold more for you"
 
-	queue []OutboxItem    // pending items of app, in id order (gone ones until compacted)
-	last  uint64          // highest id loaded
-	more  bool            // the last load filled the window: the store may hold more
-	busy  map[uint64]bool // planned, in flight or being settled: their sessions wait
-	gone  map[uint64]bool // settled for good (delivered, nowhere, dead), still in queue
+	queue   []OutboxItem    // pending items of app, in id order (gone ones until compacted)
+	last    uint64          // highest id loaded
+	more    bool            // the last load filled the window: the store may hold more
+	busy    map[uint64]bool // planned, in flight or being settled: their sessions wait
+	gone    map[uint64]bool // settled for good (delivered, nowhere, dead), still in queue
+	planner planner
 
 	ready    []unit          // planned, not started yet
 	readyApp routing.App     // the app (URLs, secret) as read when ready was planned
@@ -330,7 +331,7 @@ func (w *worker) deferFee(u unit) bool {
 // answer are tried again) and reports whether there are any. The app is
 // read once a plan: URLs and secret as they are now.
 func (w *worker) replan() bool {
-	units, wake := plan(w.queue, w.d.now(), maxUnitsPerRound, w.busy, w.gone)
+	units, wake := w.planner.plan(w.queue, w.d.now(), maxUnitsPerRound, w.busy, w.gone)
 	w.stale = len(units) == maxUnitsPerRound // there may be more
 	if len(units) == 0 {
 		w.retryAt = wake
