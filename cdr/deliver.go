@@ -262,7 +262,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		d.mu.Unlock()
 		return ErrRunning
 	}
-	conns := newConnSet(ctx)
+	conns := newConnSet(ctx, d.timeout)
 	d.running, d.ctx, d.conns, d.clients = true, ctx, conns, map[string]*fasthttp.Client{}
 	d.mu.Unlock()
 	defer func() {

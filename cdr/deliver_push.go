@@ -181,19 +181,23 @@ func connClosed(err error) bool {
 // aborted, so a receiver that hangs does not hold a shutdown (SIGTERM) for
 // the whole timeout.
 type connSet struct {
-	ctx    context.Context
-	mu     sync.Mutex
-	conns  map[*trackedConn]struct{}
-	closed bool
+	ctx     context.Context
+	timeout time.Duration // of a dial fasthttp gives none (webhook.timeout)
+	mu      sync.Mutex
+	conns   map[*trackedConn]struct{}
+	closed  bool
 }
 
-func newConnSet(ctx context.Context) *connSet {
-	return &connSet{ctx: ctx, conns: map[*trackedConn]struct{}{}}
+func newConnSet(ctx context.Context, timeout time.Duration) *connSet {
+	return &connSet{ctx: ctx, timeout: timeout, conns: map[*trackedConn]struct{}{}}
 }
 
 // dial is the clients' DialTimeout: a TCP connection (TLS is fasthttp's,
 // over it) made within timeout, the push's remaining time.
 func (s *connSet) dial(addr string, timeout time.Duration) (net.Conn, error) {
+	if timeout <= 0 { // a connection dialled for a push waiting for one
+		timeout = s.timeout
+	}
 	ctx, cancel := context.WithTimeout(s.ctx, timeout)
 	defer cancel()
 	var dialer net.Dialer
@@ -244,9 +248,9 @@ type pushJob struct {
 }
 
 // pusher is a worker's long-lived push goroutine: it sends the pushes it is
-// handed one after the other, each on its own goroutine's stack (grown once,
-// not at every push) and with its own request and response (reused), and
-// reports each outcome on w.results. It ends when w.jobs is closed.
+// handed one after the other, on a stack grown once rather than at every
+// push and with a request and response of its own, reused, and reports each
+// outcome on w.results. It ends when w.jobs is closed.
 func (w *worker) pusher(ctx context.Context) {
 	defer w.pushers.Done()
 	var req fasthttp.Request
