@@ -34,7 +34,7 @@ func (o *Outbox) MoveToDead(items ...cdr.OutboxItem) error {
 		}
 		parked = len(dk) - had
 		for _, it := range items {
-			data, err := json.Marshal(it)
+			data, err := encodeItem(it)
 			if err != nil {
 				return fmt.Errorf("encode outbox item: %w", err)
 			}
@@ -108,7 +108,7 @@ func (o *Outbox) Redrive(id uint64) (cdr.OutboxItem, error) {
 	defer o.release(newID)
 	it.ID, it.Attempts, it.LastError = newID, 0, ""
 	it.NextAttempt, it.FirstFailure = time.Time{}, time.Time{}
-	data, err := json.Marshal(it)
+	data, err := encodeItem(it)
 	if err != nil {
 		return cdr.OutboxItem{}, fmt.Errorf("encode outbox item: %w", err)
 	}
