@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
@@ -28,6 +29,12 @@ type call struct {
 	aOffer    []byte // A's SDP offer as received, nil for a late offer
 	maxFwd    uint32 // A's Max-Forwards
 	cancelKey string // key of A's INVITE in Server.cancels (UDP), "" when none
+	// self is what sipgo's transactions hold of the call (the callbacks of
+	// A's INVITE and of xnum's INVITEs), cleared when the call finishes:
+	// those transactions outlive the call by 64×T1 (Timers L and M, RFC
+	// 6026), and callbacks holding c kept every finished call, with all it
+	// refers to, for 32 s (docs/EVENTS.md "Speed").
+	self *atomic.Pointer[call]
 	// aMu orders the one final response to A's INVITE between the loop and
 	// the UDP read loop answering a CANCEL (cancel.go): whoever sends first
 	// wins, and the other learns that it did not.
@@ -162,7 +169,14 @@ func (s *Server) newCall(req *sip.Request, tx *sip.ServerTx) {
 	// Over TCP (and for any CANCEL the UDP filter did not recognise) sipgo
 	// answers a CANCEL of this INVITE with 200 and 487 itself; the loop
 	// learns of it here. Over UDP cancel.go answers it (see there).
-	if !tx.OnCancel(func(*sip.Request) { c.inbox.push(event{kind: evCancel, sent487: true}) }) {
+	c.self = new(atomic.Pointer[call])
+	c.self.Store(c)
+	ref := c.self
+	if !tx.OnCancel(func(*sip.Request) {
+		if c := ref.Load(); c != nil {
+			c.inbox.push(event{kind: evCancel, sent487: true})
+		}
+	}) {
 		c.inbox.push(event{kind: evCancel, sent487: true})
 	}
 	if !sip.IsReliable(req.Transport()) {

@@ -38,6 +38,7 @@ func (c *call) finish() {
 	for _, ev := range c.inbox.close() {
 		c.refuse(ev)
 	}
+	c.self.Store(nil) // late callbacks find no call, as the closed inbox would
 	if !c.out.set {
 		c.setOutcome(s.d.Table.For(routing.CauseInternal), c.aFinal, relPlatform, resultFailed)
 	}

@@ -236,10 +236,12 @@ func (s *Server) clientTx(req *sip.Request) (*sip.ClientTx, error) {
 // retransHook receives the 2xx that sipgo does not pass up a second time: a
 // retransmission (our ACK was lost) or another fork's answer. When the call
 // is gone the answer is refused on the spot (ACK + BYE).
+// It holds the call through c.self only (call.go).
 func (c *call) retransHook(id legID) sip.FnTxResponse {
+	ref, s := c.self, c.s
 	return func(r *sip.Response) {
-		if !c.inbox.push(event{kind: ev2xx, leg: id, res: r}) {
-			c.s.killStray(r)
+		if c := ref.Load(); c == nil || !c.inbox.push(event{kind: ev2xx, leg: id, res: r}) {
+			s.killStray(r)
 		}
 	}
 }
