@@ -6,9 +6,11 @@
 # steps. Per step it prints the rate offered and completed, the success
 # ratio, the retransmissions, INVITE→200 response time p50/p99, and xnum's
 # CPU per call. A step is clean when ≥ 99.9 % of its calls succeed, the rate
-# is reached and at most 0.1 % of its calls saw a retransmission (SIPp
-# resends after T1 = 500 ms without an answer: a message waited that long in
-# a queue, so the box is past what it can carry). The highest clean step is
+# is reached, at most 0.1 % of its calls saw a retransmission (SIPp resends
+# after T1 = 500 ms without an answer: a message waited that long in a queue,
+# so the box is past what it can carry) and INVITE→200 p99 is within T1 (an
+# INVITE is not resent once xnum's 100 Trying is in, so its wait in xnum's
+# queues shows only there). The highest clean step is
 # then held for BENCH_HOLD seconds (60, the length of the delivery bench):
 # a rate a 10-s step survives on queues alone retransmits when held, so the
 # bench steps down the ramp until a hold is clean. That held rate is the
@@ -38,6 +40,7 @@ BIN=${BENCH_BIN:-$ROOT/bin/xnum}
 RATES=${BENCH_RATES:-"200 400 600 800 1000 1200 1400 1600 1800 2000 2500"}
 STEP=${BENCH_STEP:-10}
 HOLD=${BENCH_HOLD:-60}
+T1_MS=500 # RFC 3261 T1, SIPp's and xnum's default
 CPU_RATE=${BENCH_CPU_RATE:-500}
 DIRECT_RATES=${BENCH_DIRECT_RATES:-"1500 2500 3500 5000"}
 DIRECT_STEP=${BENCH_DIRECT_STEP:-5}
@@ -202,13 +205,13 @@ run_step() {
 		CPU_MS=- CPU_PCT=-
 	fi
 	CLEAN=0
-	if awk -v ok="$ok" -v n="$calls" -v off="$OFFERED" -v r="$rate" -v rx="$rretx" \
-		'BEGIN{exit !(n > 0 && ok * 1000 >= n * 999 && off >= 0.95 * r && rx * 1000 <= n)}'; then
+	if awk -v ok="$ok" -v n="$calls" -v off="$OFFERED" -v r="$rate" -v rx="$rretx" -v p99="$P99" -v t1="$T1_MS" \
+		'BEGIN{exit !(n > 0 && ok * 1000 >= n * 999 && off >= 0.95 * r && rx * 1000 <= n && p99 != "-" && p99 + 0 <= t1)}'; then
 		CLEAN=1
 	fi
 	printf '  %-6s %5d cps | offered %7.1f/s  completed %5s/s | ok %6s%% (%d failed, %d retrans) | INVITE→200 p50 %6s ms p99 %7s ms | xnum CPU %s ms/call (%s%% of a core) | callee SIPp %s%%, machine %s%% of %d00%%%s\n' \
 		"$label" "$rate" "$OFFERED" "$COMPLETED" "$OK_PCT" "$failed" "$rretx" "$P50" "$P99" "$CPU_MS" "$CPU_PCT" "$UAS_PCT" "$MACHINE_PCT" "$(nproc)" \
-		"$([ "$CLEAN" = 1 ] && echo '' || echo '  ← not clean: below 99.9% ok, over 0.1% retransmitted, or rate not reached')"
+		"$([ "$CLEAN" = 1 ] && echo '' || echo "  ← not clean: below 99.9% ok, over 0.1% retransmitted, p99 over T1 (${T1_MS} ms), or rate not reached")"
 }
 
 # Other work on the box skews every figure: say how busy it was before we began.
@@ -260,7 +263,7 @@ done
 echo
 echo "bench summary ($(nproc) cores, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null))"
 echo "  highest clean ramp step through xnum (${STEP}s): $BEST calls/s (INVITE→200 p50 $BEST_P50 ms, p99 $BEST_P99 ms)"
-echo "  highest clean call rate (held ${HOLD}s; ≥ 99.9% ok, ≤ 0.1% retransmitted): $HELD calls/s (INVITE→200 p50 $HELD_P50 ms, p99 $HELD_P99 ms, xnum $HELD_PCT% of a core)"
+echo "  highest clean call rate (held ${HOLD}s; ≥ 99.9% ok, ≤ 0.1% retransmitted, p99 ≤ ${T1_MS} ms): $HELD calls/s (INVITE→200 p50 $HELD_P50 ms, p99 $HELD_P99 ms, xnum $HELD_PCT% of a core)"
 echo "  xnum CPU at $CPU_RATE calls/s: $FIXED_CPU ms per call ($FIXED_PCT% of one core)"
 echo "  ceiling SIPp → SIPp: $CEIL calls/s clean"
 if [ "$CEIL" -gt 0 ]; then
