@@ -143,11 +143,32 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 # machine_ticks: "busy total" jiffies of all CPUs from /proc/stat.
 machine_ticks() { awk '/^cpu /{t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t}' /proc/stat; }
 
+# start_xnum: a fresh xnum on an empty store (the previous one, if any, is
+# stopped with SIGTERM first).
+start_xnum() {
+	if [ -n "${XPID:-}" ]; then
+		kill -TERM "$XPID" 2>/dev/null
+		wait "$XPID" 2>/dev/null
+		rm -rf "$WORK/store" "$WORK/cdr.jsonl"*
+	fi
+	"$BIN" serve --config "$WORK/xnum.yaml" >>"$WORK/xnum.log" 2>&1 &
+	XPID=$!
+	PIDS+=("$XPID")
+	wait_until 30 healthy || { tail -20 "$WORK/xnum.log"; die "xnum not healthy within 30s"; }
+}
+# quiet: flush dirty pages and wait (≤ 30 s) until the machine is idle, so
+# that a step does not pay for the writeback or compactions of the last.
+quiet() {
+	sync
+	local b0 t0 b1 t1
+	for _ in $(seq 30); do
+		read -r b0 t0 <<<"$(machine_ticks)"; sleep 1; read -r b1 t1 <<<"$(machine_ticks)"
+		awk -v b="$((b1 - b0))" -v t="$((t1 - t0))" -v n="$(nproc)" 'BEGIN{exit !(t > 0 && 100 * n * b / t < 10)}' && return
+	done
+}
+
 echo "bench: starting xnum ($BIN) on $XN_IP:$SIP_PORT, trunk $TRUNK_IP:$TRUNK_PORT"
-"$BIN" serve --config "$WORK/xnum.yaml" >"$WORK/xnum.log" 2>&1 &
-XPID=$!
-PIDS+=("$XPID")
-wait_until 30 healthy || { tail -20 "$WORK/xnum.log"; die "xnum not healthy within 30s"; }
+start_xnum
 
 sipp -sf "$SCEN/bench_uas.xml" -i "$TRUNK_IP" -p "$TRUNK_PORT" -bind_local -ci "$TRUNK_IP" \
 	-mi "$NET.13" -nostdin -buff_size "$BUF" -max_recv_loops 10000 -max_sched_loops 10000 \
@@ -244,8 +265,9 @@ done
 HELD=0 HELD_P50=- HELD_P99=- HELD_PCT=-
 if [ "$BEST" -gt 0 ] && [ "$HOLD" -gt 0 ]; then
 	for rate in $(tr ' ' '\n' <<<"$RATES" | awk -v b="$BEST" '$1 > 0 && $1 <= b' | sort -rn); do
-		echo "bench: hold $rate calls/s for ${HOLD}s …"
-		sleep 6 # the previous step's RTP ports leave quarantine (media.quarantine 5s)
+		echo "bench: hold $rate calls/s for ${HOLD}s (a fresh xnum on an empty store, on a quiet machine) …"
+		start_xnum # the holds before it left an overloaded xnum behind (backlogs, compactions)
+		quiet
 		run_step xnum "$XN_IP:$SIP_PORT" "$rate" "$HOLD"
 		if [ "$CLEAN" = 1 ]; then HELD=$rate HELD_P50=$P50 HELD_P99=$P99 HELD_PCT=$CPU_PCT; break; fi
 		kill -0 "$XPID" 2>/dev/null || { tail -20 "$WORK/xnum.log"; die "xnum died during the hold"; }
