@@ -1,7 +1,5 @@
 package cdr
 
-import "encoding/json"
-
 // The eventType values of SPEC §6.1 and §6.2 [HW].
 const (
 	EventCallIn      = "callin"
@@ -26,37 +24,11 @@ type Event struct {
 // MarshalJSON writes the event as SPEC §6.1 lists it: stateCode and
 // stateDesc only on disconnect, where they are always present (stateCode 0
 // is a normal clear); every other event type omits them, whatever the
-// struct holds. Reading an event back needs no counterpart: absent fields
-// decode as zero.
+// struct holds; digitInfo only when set. Reading an event back needs no
+// counterpart: absent fields decode as zero. AppendJSON (json.go) writes
+// the bytes.
 func (e Event) MarshalJSON() ([]byte, error) {
-	si := e.StatusInfo
-	w := wireEvent{EventType: e.EventType, StatusInfo: wireInfo{
-		Timestamp: si.Timestamp, SessionID: si.SessionID, Caller: si.Caller, Called: si.Called,
-		SubscriptionID: si.SubscriptionID, UserData: si.UserData, DigitInfo: si.DigitInfo,
-	}}
-	if e.EventType == EventDisconnect {
-		w.StatusInfo.StateCode, w.StatusInfo.StateDesc = &si.StateCode, &si.StateDesc
-	}
-	return json.Marshal(w)
-}
-
-// wireEvent is Event as sent: the state fields are pointers so that nil
-// omits them while a disconnect's 0 stays.
-type wireEvent struct {
-	EventType  string   `json:"eventType"`
-	StatusInfo wireInfo `json:"statusInfo"`
-}
-
-type wireInfo struct {
-	Timestamp      string  `json:"timestamp"`
-	SessionID      string  `json:"sessionId"`
-	Caller         string  `json:"caller"`
-	Called         string  `json:"called"`
-	SubscriptionID string  `json:"subscriptionId"`
-	UserData       string  `json:"userData"`
-	StateCode      *int    `json:"stateCode,omitempty"`
-	StateDesc      *string `json:"stateDesc,omitempty"`
-	DigitInfo      string  `json:"digitInfo,omitempty"`
+	return e.AppendJSON(make([]byte, 0, e.jsonSize())), nil
 }
 
 // StatusInfo is the body of an Event. Times are TimeLayout UTC (FormatTime).

@@ -2,7 +2,6 @@ package cdr
 
 import (
 	"encoding/json"
-	"fmt"
 	"time"
 )
 
@@ -104,10 +103,7 @@ func NextRetry(first, now time.Time) (next time.Time, ok bool) {
 
 // NewEventItem makes the outbox item of one event for appKey.
 func NewEventItem(appKey string, ev Event) (OutboxItem, error) {
-	p, err := json.Marshal(ev)
-	if err != nil {
-		return OutboxItem{}, fmt.Errorf("cdr: encode event: %w", err)
-	}
+	p := ev.AppendJSON(make([]byte, 0, ev.jsonSize())) // json.Marshal's bytes (json.go)
 	return OutboxItem{AppKey: appKey, Kind: KindEvent, SessionID: ev.StatusInfo.SessionID, Payload: p}, nil
 }
 
@@ -116,9 +112,6 @@ func NewFeeItem(appKey string, rec Record) (OutboxItem, error) {
 	if rec.ICID == "" {
 		return OutboxItem{}, ErrNoICID
 	}
-	p, err := json.Marshal(rec)
-	if err != nil {
-		return OutboxItem{}, fmt.Errorf("cdr: encode record: %w", err)
-	}
+	p := rec.AppendJSON(make([]byte, 0, rec.jsonSize())) // json.Marshal's bytes (json.go)
 	return OutboxItem{AppKey: appKey, Kind: KindFee, SessionID: rec.SessionID, Payload: p}, nil
 }

@@ -1,7 +1,6 @@
 package cdr
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -28,12 +27,14 @@ type Recorder struct {
 	log    *slog.Logger
 	closed atomic.Bool
 
-	mu   sync.Mutex // serialises lines and guards sink
+	mu   sync.Mutex // serialises lines and guards sink and line
 	sink lineSink   // nil when cdr.file is off or after Close
+	line []byte     // the JSON of the record being written, reused
 }
 
 // lineSink receives complete lines. It is the seam for size rotation of
 // cdr.file: a rotating sink replaces fileSink without touching Recorder.
+// WriteLine must not keep line: the Recorder reuses it.
 type lineSink interface {
 	WriteLine(line []byte) error
 	Close() error
@@ -91,16 +92,16 @@ func (r *Recorder) Emit(rec Record) error {
 	if err := r.store.PutCDR(rec); err != nil {
 		return fmt.Errorf("cdr: store %s: %w", rec.ICID, err)
 	}
-	line, err := json.Marshal(rec)
-	if err != nil { // a Record is strings and ints: this cannot fail
-		return fmt.Errorf("%w: %w", ErrFile, err)
-	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.sink == nil {
 		return nil
 	}
-	if err := r.sink.WriteLine(line); err != nil {
+	// The line is encoded under mu into the Recorder's own buffer: a
+	// record allocates nothing for cdr.file, and nothing is encoded
+	// without it.
+	r.line = rec.AppendJSON(r.line[:0])
+	if err := r.sink.WriteLine(r.line); err != nil {
 		// The icid and sessionId identify the record; no number is logged.
 		r.log.Error("cdr.file write failed; the record is in the store",
 			"icid", rec.ICID, "sessionId", rec.SessionID, "err", err)
