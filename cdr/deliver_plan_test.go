@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/valyala/fasthttp"
 )
 
 var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -105,14 +107,68 @@ func TestPlan(t *testing.T) {
 	}
 }
 
+// A plan fills the items of released units rather than allocating: a
+// worker releases every unit once its outcome is taken or it is deferred,
+// and the next plan of the same queue is the same and allocates nothing.
+// A released unit's items are cleared (no payload held).
+func TestPlanReusesReleased(t *testing.T) {
+	var specs []string
+	for i := range 120 {
+		specs = append(specs, fmt.Sprintf("f:s%d", i), fmt.Sprintf("e:t%d", i))
+	}
+	queue := q(specs...)
+	var p planner
+	units, _ := p.plan(queue, t0, maxUnitsPerRound, nil, nil)
+	want := shape(units)
+	release := func(units []unit) {
+		for _, u := range units {
+			items := u.items
+			p.release(u)
+			if items[0].Payload != nil {
+				t.Fatal("released items keep their payload")
+			}
+		}
+	}
+	release(units)
+	if n := testing.AllocsPerRun(20, func() {
+		units, _ := p.plan(queue, t0, maxUnitsPerRound, nil, nil)
+		for _, u := range units {
+			p.release(u)
+		}
+	}); n != 0 {
+		t.Errorf("%v allocations a replan", n)
+	}
+	units, _ = p.plan(queue, t0, maxUnitsPerRound, nil, nil)
+	if got := shape(units); !slices.Equal(got, want) {
+		t.Fatalf("replan %v, want %v", got, want)
+	}
+	release(units)
+	// Units not released yet keep their items while others are reused.
+	a, _ := p.plan(queue[:2], t0, maxUnitsPerRound, nil, nil)
+	held := append([]unit(nil), a...)
+	b, _ := p.plan(queue[2:4], t0, maxUnitsPerRound, nil, nil)
+	if got := append(shape(held), shape(b)...); !slices.Equal(got, []string{"f[1]", "e[2]", "f[3]", "e[4]"}) {
+		t.Fatalf("units %v", got)
+	}
+}
+
 func TestUnitBody(t *testing.T) {
+	var req fasthttp.Request // one for both, as a pusher reuses it
 	u := unit{kind: KindFee, items: []OutboxItem{{Payload: json.RawMessage(`{"icid":"a"}`)}, {Payload: json.RawMessage(`{"icid":"b"}`)}}}
-	if got := string(u.body()); got != `{"eventType":"fee","feeLst":[{"icid":"a"},{"icid":"b"}]}` {
+	u.setBody(&req)
+	if got := string(req.Body()); got != `{"eventType":"fee","feeLst":[{"icid":"a"},{"icid":"b"}]}` {
 		t.Fatalf("fee body %s", got)
 	}
+	req.Reset()
 	ev := unit{kind: KindEvent, items: []OutboxItem{{Payload: json.RawMessage(`{"eventType":"callin"}`)}}}
-	if got := string(ev.body()); got != `{"eventType":"callin"}` {
+	ev.setBody(&req)
+	if got := string(req.Body()); got != `{"eventType":"callin"}` {
 		t.Fatalf("event body %s", got)
+	}
+	req.Reset()
+	u.setBody(&req)
+	if got := string(req.Body()); got != `{"eventType":"fee","feeLst":[{"icid":"a"},{"icid":"b"}]}` {
+		t.Fatalf("fee body after an event %s", got)
 	}
 }
 
@@ -171,10 +227,40 @@ func BenchmarkPlan(b *testing.B) {
 			var p planner
 			b.ReportAllocs()
 			for b.Loop() {
-				if units, _ := p.plan(queue, t0, maxUnitsPerRound, busy, nil); len(units) != 10 {
+				units, _ := p.plan(queue, t0, maxUnitsPerRound, busy, nil)
+				if len(units) != 10 {
 					b.Fatalf("%d units", len(units))
+				}
+				for _, u := range units {
+					p.release(u) // as the worker does once each is pushed
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkPlanFees is a replan while CDRs wait for their batches to fill:
+// 200 sessions with a CDR at their head and 200 with an event, so that a
+// plan makes 4 fee batches and 124 events; the worker then releases every
+// unit (pushed or deferred).
+func BenchmarkPlanFees(b *testing.B) {
+	var queue []OutboxItem
+	for i := range 400 {
+		it := OutboxItem{ID: uint64(i + 1), Kind: KindEvent, SessionID: "session-" + strconv.Itoa(i), Payload: json.RawMessage(`{}`)}
+		if i%2 == 0 {
+			it.Kind = KindFee
+		}
+		queue = append(queue, it)
+	}
+	var p planner
+	b.ReportAllocs()
+	for b.Loop() {
+		units, _ := p.plan(queue, t0, maxUnitsPerRound, nil, nil)
+		if len(units) != maxUnitsPerRound {
+			b.Fatalf("%d units", len(units))
+		}
+		for _, u := range units {
+			p.release(u)
+		}
 	}
 }

@@ -20,34 +20,72 @@ type unit struct {
 	items []OutboxItem
 }
 
-// body is the JSON posted: the event itself (SPEC §6.1), or the fee
-// envelope {"eventType":"fee","feeLst":[…]} around the stored records
-// (SPEC §6.2), built from their JSON without decoding it.
-func (u unit) body() []byte {
+// setBody sets the JSON posted as req's body: the event itself (SPEC §6.1),
+// or the fee envelope {"eventType":"fee","feeLst":[…]} around the stored
+// records (SPEC §6.2), built from their JSON without decoding it, in req's
+// own body buffer (reused from push to push).
+func (u unit) setBody(req *fasthttp.Request) {
 	if u.kind != KindFee {
-		return u.items[0].Payload
+		req.SetBodyRaw(u.items[0].Payload)
+		return
 	}
-	n := len(`{"eventType":"","feeLst":[]}`) + len(EventFee)
-	for _, it := range u.items {
-		n += len(it.Payload) + 1
-	}
-	b := make([]byte, 0, n)
-	b = append(b, `{"eventType":"`+EventFee+`","feeLst":[`...)
+	req.SetBodyString(`{"eventType":"` + EventFee + `","feeLst":[`)
 	for i, it := range u.items {
 		if i > 0 {
-			b = append(b, ',')
+			req.AppendBodyString(",")
 		}
-		b = append(b, it.Payload...)
+		req.AppendBody(it.Payload)
 	}
-	return append(b, "]}"...)
+	req.AppendBodyString("]}")
 }
 
 // planner plans a worker's pushes. It keeps its set of sessions from one
 // plan to the next: a replan walks the whole queue (up to Window items),
 // and a map built afresh each time cost as much as the walk
-// (BenchmarkPlan).
+// (BenchmarkPlan). It reuses the storage of its units too: a plan runs
+// every time the planned pushes are used up, and while a fee batch waits
+// to fill (deferFee) every plan makes it again, so units and fee batches
+// allocated afresh were the largest part of what delivery allocated.
 type planner struct {
 	seen map[string]struct{}
+	// units backs the units of the last plan. The worker copies each unit
+	// out of it before it plans again (replan runs once ready is used up),
+	// so the next plan may overwrite it.
+	units []unit
+	// spareFees and spareEvents are the items of units done with (release)
+	// with room for a fee batch or for an event: a plan fills them rather
+	// than allocating.
+	spareFees, spareEvents [][]OutboxItem
+}
+
+// items returns an empty slice with room for a unit of kind.
+func (p *planner) items(kind string) []OutboxItem {
+	spare, size := &p.spareEvents, 1
+	if kind == KindFee {
+		spare, size = &p.spareFees, MaxFeeBatch
+	}
+	n := len(*spare)
+	if n == 0 {
+		return make([]OutboxItem, 0, size)
+	}
+	items := (*spare)[n-1]
+	(*spare)[n-1] = nil
+	*spare = (*spare)[:n-1]
+	return items
+}
+
+// release takes back the items of u, which nothing uses any more: its
+// outcome is taken into a settle (which copies what it keeps) or it was
+// deferred, and its pusher is done with it. They are cleared so that a
+// spare slice holds no payload.
+func (p *planner) release(u unit) {
+	clear(u.items)
+	switch items := u.items[:0]; {
+	case cap(items) >= MaxFeeBatch:
+		p.spareFees = append(p.spareFees, items)
+	case cap(items) >= 1:
+		p.spareEvents = append(p.spareEvents, items)
+	}
 }
 
 // plan picks up to maxUnits pushes from queue (in id order): only the
@@ -66,6 +104,8 @@ func (p *planner) plan(queue []OutboxItem, now time.Time, maxUnits int, busy, go
 	}
 	seen := p.seen
 	defer clear(seen)
+	clear(p.units) // units dropped unstarted (a failed write) are let go
+	units = p.units[:0]
 	fee := -1 // index in units of the fee batch being filled
 	for _, it := range queue {
 		if gone[it.ID] {
@@ -88,17 +128,18 @@ func (p *planner) plan(queue []OutboxItem, now time.Time, maxUnits int, busy, go
 			continue
 		}
 		if it.Kind == KindFee && fee >= 0 && len(units[fee].items) < MaxFeeBatch {
-			units[fee].items = append(units[fee].items, it)
+			units[fee].items = append(units[fee].items, it) // within its room: no allocation
 			continue
 		}
 		if len(units) == maxUnits {
 			break
 		}
-		units = append(units, unit{kind: it.Kind, items: []OutboxItem{it}})
+		units = append(units, unit{kind: it.Kind, items: append(p.items(it.Kind), it)})
 		if it.Kind == KindFee {
 			fee = len(units) - 1
 		}
 	}
+	p.units = units
 	return units, wake
 }
 
@@ -273,7 +314,7 @@ func (w *worker) push(ctx context.Context, req *fasthttp.Request, resp *fasthttp
 	}
 	req.Header.SetMethod(fasthttp.MethodPost)
 	req.Header.SetContentType(contentType)
-	req.SetBodyRaw(j.u.body())
+	j.u.setBody(req)
 	if err := w.d.sign(set, w.app, j.secret, w.d.now()); err != nil {
 		return pushResult{outcome: failed, reason: "sign: " + err.Error()}
 	}

@@ -324,6 +324,7 @@ func (w *worker) deferFee(u unit) bool {
 	for _, it := range u.items {
 		delete(w.busy, it.ID)
 	}
+	w.planner.release(u)
 	return true
 }
 
@@ -354,6 +355,7 @@ func (w *worker) replan() bool {
 // with no slot left, moved to the dead letters.
 func (w *worker) finish(f finished) {
 	u, r := f.u, f.r
+	defer w.planner.release(u) // the outcome is taken: nothing uses u after this
 	if w.broken || r.outcome == aborted {
 		return // pushed again after the reload, or left for the next run
 	}
