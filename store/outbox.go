@@ -48,7 +48,16 @@ func idBytes(id uint64) []byte {
 
 func outboxPrefix(app string) []byte { return join(pfxOutbox, app, "") }
 
-func outboxKey(app string, id uint64) []byte { return append(outboxPrefix(app), idBytes(id)...) }
+func outboxKey(app string, id uint64) []byte {
+	return appendOutboxKey(make([]byte, 0, len(pfxOutbox)+len(app)+1+8), app, id)
+}
+
+// appendOutboxKey appends the pending key of (app, id) to b: outboxPrefix
+// and the id, without allocating.
+func appendOutboxKey(b []byte, app string, id uint64) []byte {
+	b = append(append(append(b, pfxOutbox...), app...), sep)
+	return binary.BigEndian.AppendUint64(b, id)
+}
 
 func deadKey(id uint64) []byte { return append(append([]byte{}, pfxOutboxDead...), idBytes(id)...) }
 
@@ -91,6 +100,11 @@ type Outbox struct {
 	visible  uint64
 
 	redrive sync.Mutex // one Redrive at a time: a dead item goes back once
+
+	// scratch holds *[]byte buffers in which enqueue writes each key and
+	// value before the batch copies them, so that an item costs no
+	// allocation of its own for them.
+	scratch sync.Pool
 
 	mem outboxMem // depth and recent items (outbox_mem.go)
 }
@@ -215,18 +229,10 @@ func (o *Outbox) enqueue(rec *cdr.Record, items []cdr.OutboxItem) ([]uint64, err
 			return nil, err
 		}
 	}
-	var recData []byte
-	if rec != nil {
-		var err error
-		if recData, err = json.Marshal(rec); err != nil {
-			return nil, fmt.Errorf("encode cdr: %w", err)
-		}
-	}
 	if rec == nil && len(items) == 0 {
 		return nil, nil
 	}
 	now := o.s.now()
-	data := make([][]byte, len(items))
 	stored := make([]cdr.OutboxItem, len(items))
 	var ids []uint64
 	if len(items) > 0 {
@@ -242,23 +248,31 @@ func (o *Outbox) enqueue(rec *cdr.Record, items []cdr.OutboxItem) ([]uint64, err
 			if it.Created.IsZero() {
 				it.Created = now.UTC()
 			}
-			if data[i], err = encodeItem(it); err != nil {
-				return nil, fmt.Errorf("encode outbox item: %w", err)
-			}
 			stored[i] = it
 		}
 	}
+	buf := o.getScratch()
+	defer o.scratch.Put(buf)
 	err := o.commit(func(b *pebble.Batch) error {
 		if rec != nil {
-			if err := b.Set(cdrKey(now, rec.ICID), recData, nil); err != nil {
+			// json.Marshal(rec)'s bytes (cdr/json.go), as PutCDR stores it.
+			*buf = rec.AppendJSON((*buf)[:0])
+			if err := b.Set(cdrKey(now, rec.ICID), *buf, nil); err != nil {
 				return fmt.Errorf("batch set: %w", err)
 			}
 			if err := forgetCall(b, rec); err != nil { // calls.go
 				return err
 			}
 		}
-		for i, it := range items {
-			if err := b.Set(outboxKey(it.AppKey, ids[i]), data[i], nil); err != nil {
+		for _, it := range stored {
+			kv := appendOutboxKey((*buf)[:0], it.AppKey, it.ID)
+			k := len(kv)
+			kv, err := appendItem(kv, it)
+			*buf = kv
+			if err != nil {
+				return fmt.Errorf("encode outbox item: %w", err)
+			}
+			if err := b.Set(kv[:k], kv[k:], nil); err != nil { // Set copies them
 				return fmt.Errorf("batch set: %w", err)
 			}
 		}
@@ -275,6 +289,14 @@ func (o *Outbox) enqueue(rec *cdr.Record, items []cdr.OutboxItem) ([]uint64, err
 		o.waitVisible(ids[len(ids)-1])
 	}
 	return ids, nil
+}
+
+// getScratch returns a buffer of o.scratch; put it back when done.
+func (o *Outbox) getScratch() *[]byte {
+	if b, ok := o.scratch.Get().(*[]byte); ok {
+		return b
+	}
+	return new([]byte)
 }
 
 // PendingApps lists, in key order, the apps that have pending items. It
@@ -438,11 +460,16 @@ func (o *Outbox) MarkFailed(items ...cdr.OutboxItem) error {
 // that is not JSON, a string that needs escaping, a time JSON cannot hold —
 // goes to json.Marshal, which writes it or fails as before.
 func encodeItem(it cdr.OutboxItem) ([]byte, error) {
+	return appendItem(make([]byte, 0, 200+len(it.AppKey)+len(it.SessionID)+len(it.Payload)+len(it.LastError)), it)
+}
+
+// appendItem appends encodeItem's bytes to b.
+func appendItem(b []byte, it cdr.OutboxItem) ([]byte, error) {
 	if !plainJSON(it.AppKey) || !plainJSON(it.Kind) || !plainJSON(it.SessionID) || !plainJSON(it.LastError) ||
 		!json.Valid(it.Payload) {
-		return json.Marshal(it)
+		return appendMarshal(b, it)
 	}
-	b := make([]byte, 0, 200+len(it.AppKey)+len(it.SessionID)+len(it.Payload)+len(it.LastError))
+	start := len(b)
 	b = strconv.AppendUint(append(b, `{"id":`...), it.ID, 10)
 	b = append(append(b, `,"appKey":"`...), it.AppKey...)
 	b = append(append(b, `","kind":"`...), it.Kind...)
@@ -457,12 +484,21 @@ func encodeItem(it cdr.OutboxItem) ([]byte, error) {
 		b, err = appendJSONTime(append(b, `,"firstFailure":`...), it.FirstFailure)
 	}
 	if err != nil {
-		return json.Marshal(it)
+		return appendMarshal(b[:start], it)
 	}
 	if it.LastError != "" {
 		b = append(append(append(b, `,"lastError":"`...), it.LastError...), '"')
 	}
 	return append(b, '}'), nil
+}
+
+// appendMarshal appends json.Marshal(it) to b, or fails as it does.
+func appendMarshal(b []byte, it cdr.OutboxItem) ([]byte, error) {
+	data, err := json.Marshal(it)
+	if err != nil {
+		return b, err
+	}
+	return append(b, data...), nil
 }
 
 // appendJSONTime appends t as time.Time.MarshalJSON writes it.

@@ -1,11 +1,13 @@
 package store
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -47,8 +49,9 @@ const outboxMemMax = 20000
 //
 //   - floor is the first id of this run: items stored before the outbox
 //     opened are only on disk;
-//   - an item is committed, then remembered (or, memory being full, its
-//     app's from is raised above it: lose), and only then made visible;
+//   - an item is committed, then remembered (or, memory being full or the
+//     item having retry fields (memItem), its app's from is raised above
+//     it), and only then made visible;
 //   - an entry dropped before its item is rewritten (MarkFailed), moved
 //     (MoveToDead) or deleted (MarkDelivered) raises from above it, since
 //     the store may keep it (a rewrite; a failed commit);
@@ -63,9 +66,34 @@ type outboxMem struct {
 
 	mu    sync.Mutex
 	max   int // outboxMemMax; lowered by tests
-	items map[uint64]cdr.OutboxItem
+	items map[uint64]memItem
 	apps  map[string]*appMem
 	floor uint64
+}
+
+// memItem is an item as memory keeps it: an item as enqueued (or
+// redriven), whose retry fields are all zero, so only the others are kept.
+// It is small enough for the map to hold it in place; an OutboxItem is not,
+// and cost an allocation an entry. An item whose retry fields are set is
+// not kept (remember).
+type memItem struct {
+	appKey, kind, sessionID string
+	payload                 json.RawMessage
+	created                 time.Time
+}
+
+// toMem returns the memItem of it, or ok=false when it has retry fields
+// set.
+func toMem(it cdr.OutboxItem) (memItem, bool) {
+	if it.Attempts != 0 || it.NextAttempt != (time.Time{}) || it.FirstFailure != (time.Time{}) || it.LastError != "" {
+		return memItem{}, false
+	}
+	return memItem{appKey: it.AppKey, kind: it.Kind, sessionID: it.SessionID, payload: it.Payload, created: it.Created}, true
+}
+
+// item is the OutboxItem e was made from, with id.
+func (e *memItem) item(id uint64) cdr.OutboxItem {
+	return cdr.OutboxItem{ID: id, AppKey: e.appKey, Kind: e.kind, SessionID: e.sessionID, Payload: e.payload, Created: e.created}
 }
 
 // appMem is what memory knows of one app's items.
@@ -81,7 +109,7 @@ type appMem struct {
 // init readies m for an outbox whose ids from floor on are all new.
 func (m *outboxMem) init(floor uint64) {
 	m.max, m.floor = outboxMemMax, floor
-	m.items, m.apps = map[uint64]cdr.OutboxItem{}, map[string]*appMem{}
+	m.items, m.apps = map[uint64]memItem{}, map[string]*appMem{}
 }
 
 // countDepth scans the store: every pending and every dead item.
@@ -117,11 +145,12 @@ func (m *outboxMem) remember(items []cdr.OutboxItem) {
 	defer m.mu.Unlock()
 	for _, it := range items {
 		a := m.app(it.AppKey)
-		if len(m.items) >= m.max {
+		e, ok := toMem(it)
+		if !ok || len(m.items) >= m.max {
 			a.from = max(a.from, it.ID+1) // stored, not in memory
 			continue
 		}
-		m.items[it.ID] = it
+		m.items[it.ID] = e
 		a.live++
 		i := len(a.ids) // ids come nearly in order: look from the end
 		for i > 0 && a.ids[i-1] > it.ID {
@@ -145,8 +174,11 @@ func (m *outboxMem) lose(items []cdr.OutboxItem) {
 func (m *outboxMem) recall(id uint64) (cdr.OutboxItem, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	it, ok := m.items[id]
-	return it, ok
+	e, ok := m.items[id]
+	if !ok {
+		return cdr.OutboxItem{}, false
+	}
+	return e.item(id), true
 }
 
 // drop removes the entry of id (of app a) and raises a.from above it.
@@ -175,8 +207,8 @@ func (m *outboxMem) forgetItems(items []cdr.OutboxItem) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, it := range items {
-		if e, ok := m.items[it.ID]; ok && e.AppKey != it.AppKey {
-			m.drop(m.app(e.AppKey), it.ID) // named under another app: drop it anyway
+		if e, ok := m.items[it.ID]; ok && e.appKey != it.AppKey {
+			m.drop(m.app(e.appKey), it.ID) // named under another app: drop it anyway
 		}
 		m.drop(m.app(it.AppKey), it.ID)
 	}
@@ -192,7 +224,7 @@ func (m *outboxMem) take(app string, ids []uint64) (int, []uint64) {
 	n := 0
 	var rest []uint64
 	for _, id := range ids {
-		if e, ok := m.items[id]; ok && e.AppKey == app {
+		if e, ok := m.items[id]; ok && e.appKey == app {
 			m.drop(a, id)
 			n++
 			continue
@@ -220,12 +252,20 @@ func (m *outboxMem) pendingFrom(app string, afterID, vis uint64, limit int) (out
 		return nil, true // nothing of app since the outbox opened
 	}
 	i, _ := slices.BinarySearch(a.ids, afterID+1)
-	for _, id := range a.ids[i:] {
-		if id > vis || len(out) >= limit {
+	j, found := slices.BinarySearch(a.ids, vis)
+	if found {
+		j++ // a.ids[i:j] are the ids in (afterID, vis]
+	}
+	if i == j {
+		return nil, true
+	}
+	out = make([]cdr.OutboxItem, 0, min(limit, j-i)) // at most one entry an id: grown never
+	for _, id := range a.ids[i:j] {
+		if len(out) >= limit {
 			break
 		}
-		if it, ok := m.items[id]; ok {
-			out = append(out, it)
+		if e, ok := m.items[id]; ok {
+			out = append(out, e.item(id))
 		}
 	}
 	return out, true

@@ -3,9 +3,11 @@ package store
 import (
 	"encoding/json"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/xnum/xnum/cdr"
 )
@@ -364,5 +366,52 @@ func TestOutboxPendingFromMemoryKeepingUp(t *testing.T) {
 	}
 	if got := pendingIDs(t, o, "a"); len(got) != 6 || got[0] != early[0] {
 		t.Fatalf("from the store: %v", got)
+	}
+}
+
+// Memory keeps an item in a memItem, small enough for the map to hold it
+// in place, and gives it back as it was enqueued; an item enqueued with
+// retry fields set is not kept, and Pending reads it from the store, as it
+// was. Both agree with what the store holds.
+func TestOutboxMemItem(t *testing.T) {
+	if n := unsafe.Sizeof(memItem{}); n > 128 { // internal/runtime/maps stores larger elements apart
+		t.Fatalf("memItem is %d bytes", n)
+	}
+	s, _ := openTest(t, Options{})
+	o := openOutbox(t, s)
+	fresh := obItem("a", "s1", 1)
+	fresh.Created = time.Date(2026, 1, 2, 3, 4, 5, 6, time.FixedZone("X", 3600))
+	retried := obItem("a", "s2", 2)
+	retried.Attempts, retried.LastError = 2, "http status 500"
+	retried.NextAttempt = time.Date(2026, 1, 2, 4, 0, 0, 0, time.UTC)
+	retried.FirstFailure = time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC)
+	plain := obItem("a", "s3", 3)
+	ids := mustEnqueue(t, o, fresh, retried, plain)
+	if _, ok := o.mem.recall(ids[1]); ok {
+		t.Fatal("an item with retry fields is in memory")
+	}
+	got, err := o.Pending("a", 0, 10)
+	if err != nil || len(got) != 3 {
+		t.Fatalf("Pending: %v %v", got, err)
+	}
+	for i, it := range []cdr.OutboxItem{fresh, retried, plain} {
+		it.ID = ids[i]
+		if it.Created.IsZero() {
+			it.Created = got[i].Created
+		}
+		if !reflect.DeepEqual(got[i], it) {
+			t.Errorf("item %d: Pending %+v, want %+v", i, got[i], it)
+		}
+		stored, err := o.pendingStored("a", ids[i]-1, ids[i], 1)
+		if err != nil || len(stored) != 1 || !stored[0].Created.Equal(it.Created) || stored[0].Attempts != it.Attempts ||
+			string(stored[0].Payload) != string(it.Payload) || stored[0].LastError != it.LastError {
+			t.Errorf("item %d: stored %+v %v, want %+v", i, stored, err, it)
+		}
+	}
+	if k := appendOutboxKey([]byte("x"), "app", 0x0102030405060708); string(k) != "xob\x00app\x00\x01\x02\x03\x04\x05\x06\x07\x08" {
+		t.Errorf("appendOutboxKey %q", k)
+	}
+	if k, want := outboxKey("app", 7), append(outboxPrefix("app"), idBytes(7)...); string(k) != string(want) {
+		t.Errorf("outboxKey %q, want %q", k, want)
 	}
 }
