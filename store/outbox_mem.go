@@ -99,8 +99,8 @@ func (e *memItem) item(id uint64) cdr.OutboxItem {
 // appMem is what memory knows of one app's items.
 type appMem struct {
 	// ids of the app's entries in items, increasing. It may also hold ids
-	// whose entry is gone; they are skipped when read, trimmed from the
-	// front, and compacted away once they are the greater part.
+	// whose entry is gone; they are skipped when read, and compacted away
+	// once they are the greater part (drop).
 	ids  []uint64
 	live int    // ids that have an entry
 	from uint64 // see outboxMem
@@ -190,13 +190,14 @@ func (m *outboxMem) drop(a *appMem, id uint64) {
 	}
 	delete(m.items, id)
 	a.live--
-	for len(a.ids) > 0 {
-		if _, ok := m.items[a.ids[0]]; ok {
-			break
-		}
-		a.ids = a.ids[1:]
-	}
-	if len(a.ids) > 2*a.live+64 {
+	// a.ids is emptied or compacted in place, never resliced from the
+	// front, so that it keeps its room: trimmed from the front it had to
+	// grow again from nothing after every batch (most of remember's
+	// allocations).
+	switch {
+	case a.live == 0:
+		a.ids = a.ids[:0]
+	case len(a.ids) > 2*a.live+64:
 		a.ids = slices.DeleteFunc(a.ids, func(id uint64) bool { _, ok := m.items[id]; return !ok })
 	}
 }
