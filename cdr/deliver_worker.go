@@ -234,14 +234,15 @@ func (w *worker) load() error {
 		return nil
 	}
 	w.compact()
-	items, err := w.d.store.Pending(w.app, w.last, room)
+	n := len(w.queue)
+	queue, err := w.d.store.AppendPending(w.queue, w.app, w.last, room) // straight into the queue
 	if err != nil {
 		return err
 	}
-	w.more = len(items) == room
-	if len(items) > 0 {
-		w.queue = append(w.queue, items...)
-		w.last = items[len(items)-1].ID
+	w.queue = queue
+	w.more = len(queue)-n == room
+	if len(queue) > n {
+		w.last = queue[len(queue)-1].ID
 		w.stale = true
 	}
 	return nil

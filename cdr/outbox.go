@@ -57,9 +57,10 @@ type OutboxStore interface {
 	EnqueueWithCDR(rec Record, items ...OutboxItem) ([]uint64, error)
 	// PendingApps lists the apps that have pending items.
 	PendingApps() ([]string, error)
-	// Pending returns up to limit pending items of appKey with an ID above
-	// afterID, in ID order.
-	Pending(appKey string, afterID uint64, limit int) ([]OutboxItem, error)
+	// AppendPending appends to dst up to limit pending items of appKey
+	// with an ID above afterID, in ID order, and returns the extended slice
+	// (dst as given when it fails): the worker loads into its queue.
+	AppendPending(dst []OutboxItem, appKey string, afterID uint64, limit int) ([]OutboxItem, error)
 	// MarkDelivered deletes delivered items.
 	MarkDelivered(appKey string, ids ...uint64) error
 	// MarkFailed stores the new Attempts, NextAttempt, FirstFailure and

@@ -326,28 +326,35 @@ func (o *Outbox) PendingApps() ([]string, error) {
 // id above afterID, in id order. It answers from memory when memory holds
 // every such item (outbox_mem.go), else it reads the store.
 func (o *Outbox) Pending(appKey string, afterID uint64, limit int) ([]cdr.OutboxItem, error) {
+	return o.AppendPending(nil, appKey, afterID, limit)
+}
+
+// AppendPending is Pending appending the items to dst, so that a worker
+// loads them straight into its queue instead of into a slice it then
+// copies. It returns dst as given when it fails.
+func (o *Outbox) AppendPending(dst []cdr.OutboxItem, appKey string, afterID uint64, limit int) ([]cdr.OutboxItem, error) {
 	limit = max(limit, 1)
 	vis := o.visibleID()
 	if afterID >= vis || afterID == math.MaxUint64 {
-		return nil, nil
+		return dst, nil
 	}
-	if out, ok := o.mem.pendingFrom(appKey, afterID, vis, limit); ok {
+	if out, ok := o.mem.pendingFrom(dst, appKey, afterID, vis, limit); ok {
 		return out, nil
 	}
-	return o.pendingStored(appKey, afterID, vis, limit)
+	return o.pendingStored(dst, appKey, afterID, vis, limit)
 }
 
-// pendingStored is Pending read from the store, in (afterID, vis]. An item
-// still in memory is taken from there rather than decoded.
-func (o *Outbox) pendingStored(appKey string, afterID, vis uint64, limit int) ([]cdr.OutboxItem, error) {
+// pendingStored is AppendPending read from the store, in (afterID, vis].
+// An item still in memory is taken from there rather than decoded.
+func (o *Outbox) pendingStored(dst []cdr.OutboxItem, appKey string, afterID, vis uint64, limit int) ([]cdr.OutboxItem, error) {
 	lo, hi := outboxKey(appKey, afterID+1), outboxKey(appKey, vis+1)
-	var out []cdr.OutboxItem
+	out, n := dst, len(dst)
 	err := o.s.read(func() error {
 		return scanRange(o.s.db, lo, hi, func(k, v []byte) error {
 			if _, id, ok := splitOutboxKey(k); ok {
 				if it, ok := o.mem.recall(id); ok {
 					out = append(out, it)
-					if len(out) >= limit {
+					if len(out)-n >= limit {
 						return errStop
 					}
 					return nil
@@ -358,14 +365,15 @@ func (o *Outbox) pendingStored(appKey string, afterID, vis uint64, limit int) ([
 				return fmt.Errorf("decode %s: %w", safeKey(k), err)
 			}
 			out = append(out, it)
-			if len(out) >= limit {
+			if len(out)-n >= limit {
 				return errStop
 			}
 			return nil
 		})
 	})
 	if err != nil && !errors.Is(err, errStop) {
-		return nil, err
+		clear(out[n:]) // what was appended holds no payload
+		return dst, err
 	}
 	return out, nil
 }

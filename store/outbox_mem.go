@@ -235,10 +235,10 @@ func (m *outboxMem) take(app string, ids []uint64) (int, []uint64) {
 	return n, rest
 }
 
-// pendingFrom answers Pending from memory: up to limit items of app in
-// (afterID, vis], in id order. ok is false when memory may miss some of
-// them; the caller then reads the store.
-func (m *outboxMem) pendingFrom(app string, afterID, vis uint64, limit int) (out []cdr.OutboxItem, ok bool) {
+// pendingFrom answers AppendPending from memory: it appends to dst up to
+// limit items of app in (afterID, vis], in id order. ok is false when
+// memory may miss some of them; the caller then reads the store.
+func (m *outboxMem) pendingFrom(dst []cdr.OutboxItem, app string, afterID, vis uint64, limit int) (out []cdr.OutboxItem, ok bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	a := m.apps[app]
@@ -247,10 +247,10 @@ func (m *outboxMem) pendingFrom(app string, afterID, vis uint64, limit int) (out
 		from = max(from, a.from)
 	}
 	if afterID+1 < from {
-		return nil, false
+		return dst, false
 	}
 	if a == nil {
-		return nil, true // nothing of app since the outbox opened
+		return dst, true // nothing of app since the outbox opened
 	}
 	i, _ := slices.BinarySearch(a.ids, afterID+1)
 	j, found := slices.BinarySearch(a.ids, vis)
@@ -258,11 +258,12 @@ func (m *outboxMem) pendingFrom(app string, afterID, vis uint64, limit int) (out
 		j++ // a.ids[i:j] are the ids in (afterID, vis]
 	}
 	if i == j {
-		return nil, true
+		return dst, true
 	}
-	out = make([]cdr.OutboxItem, 0, min(limit, j-i)) // at most one entry an id: grown never
+	out = slices.Grow(dst, min(limit, j-i)) // at most one entry an id: grown once at most
+	n := len(out)
 	for _, id := range a.ids[i:j] {
-		if len(out) >= limit {
+		if len(out)-n >= limit {
 			break
 		}
 		if e, ok := m.items[id]; ok {

@@ -209,7 +209,7 @@ func TestOutboxPendingMemoryAgrees(t *testing.T) {
 		t.Helper()
 		vis := o.visibleID()
 		for _, app := range apps {
-			all, err := o.pendingStored(app, 0, vis, 1<<20)
+			all, err := o.pendingStored(nil, app, 0, vis, 1<<20)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -224,7 +224,7 @@ func TestOutboxPendingMemoryAgrees(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					want, err := o.pendingStored(app, after, vis, limit)
+					want, err := o.pendingStored(nil, app, after, vis, limit)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -236,7 +236,17 @@ func TestOutboxPendingMemoryAgrees(t *testing.T) {
 					if string(g) != string(w) {
 						t.Fatalf("step %d: Pending(%s, %d, %d) = %s\nthe store holds %s", step, app, after, limit, g, w)
 					}
-					if _, ok := o.mem.pendingFrom(app, after, vis, limit); ok {
+					// AppendPending appends the same after what dst holds;
+					// limit counts what it appends.
+					ap, err := o.AppendPending(append(make([]cdr.OutboxItem, 0, 2), cdr.OutboxItem{ID: 42}), app, after, limit)
+					var tail []cdr.OutboxItem // nil when nothing was appended, as Pending's
+					if len(ap) > 1 {
+						tail = ap[1:]
+					}
+					if a, _ := json.Marshal(tail); err != nil || len(ap) == 0 || ap[0].ID != 42 || string(a) != string(g) {
+						t.Fatalf("step %d: AppendPending(%s, %d, %d) = %v %v, Pending %s", step, app, after, limit, ap, err, g)
+					}
+					if _, ok := o.mem.pendingFrom(nil, app, after, vis, limit); ok {
 						fromMemory++
 					}
 				}
@@ -249,7 +259,7 @@ func TestOutboxPendingMemoryAgrees(t *testing.T) {
 		}
 	}
 	some := func(app string) []cdr.OutboxItem {
-		items, err := o.pendingStored(app, 0, o.visibleID(), 1<<20)
+		items, err := o.pendingStored(nil, app, 0, o.visibleID(), 1<<20)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -330,13 +340,13 @@ func TestOutboxPendingFromMemoryKeepingUp(t *testing.T) {
 	}
 	s, _ = openDir(t, dir, Options{})
 	o = openOutbox(t, s)
-	if _, ok := o.mem.pendingFrom("a", 0, o.visibleID(), 10); ok {
+	if _, ok := o.mem.pendingFrom(nil, "a", 0, o.visibleID(), 10); ok {
 		t.Fatal("memory answered for items from before the restart")
 	}
 	last := early[0]
 	for round := range 5 {
 		ids := mustEnqueue(t, o, obItem("a", "s1", round), obItem("a", "s2", round), obItem("a", "s3", round))
-		got, ok := o.mem.pendingFrom("a", last, o.visibleID(), 10)
+		got, ok := o.mem.pendingFrom(nil, "a", last, o.visibleID(), 10)
 		if round == 0 { // above an item from before the restart: the store
 			if ok {
 				t.Fatal("memory answered above an item from before the restart")
@@ -402,7 +412,7 @@ func TestOutboxMemItem(t *testing.T) {
 		if !reflect.DeepEqual(got[i], it) {
 			t.Errorf("item %d: Pending %+v, want %+v", i, got[i], it)
 		}
-		stored, err := o.pendingStored("a", ids[i]-1, ids[i], 1)
+		stored, err := o.pendingStored(nil, "a", ids[i]-1, ids[i], 1)
 		if err != nil || len(stored) != 1 || !stored[0].Created.Equal(it.Created) || stored[0].Attempts != it.Attempts ||
 			string(stored[0].Payload) != string(it.Payload) || stored[0].LastError != it.LastError {
 			t.Errorf("item %d: stored %+v %v, want %+v", i, stored, err, it)
