@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -101,9 +102,9 @@ type Outbox struct {
 
 	redrive sync.Mutex // one Redrive at a time: a dead item goes back once
 
-	// scratch holds *[]byte buffers in which enqueue writes each key and
-	// value before the batch copies them, so that an item costs no
-	// allocation of its own for them.
+	// scratch holds the *enqueueScratch of enqueue calls, so that an item
+	// costs no allocation of its own for its key, its value and its stamped
+	// copy.
 	scratch sync.Pool
 
 	mem outboxMem // depth and recent items (outbox_mem.go)
@@ -233,7 +234,10 @@ func (o *Outbox) enqueue(rec *cdr.Record, items []cdr.OutboxItem) ([]uint64, err
 		return nil, nil
 	}
 	now := o.s.now()
-	stored := make([]cdr.OutboxItem, len(items))
+	sc := o.getScratch()
+	defer o.putScratch(sc)
+	stored := slices.Grow(sc.stored[:0], len(items))[:len(items)] // copied by memory, then cleared
+	sc.stored = stored
 	var ids []uint64
 	if len(items) > 0 {
 		first, err := o.reserve(len(items))
@@ -251,8 +255,7 @@ func (o *Outbox) enqueue(rec *cdr.Record, items []cdr.OutboxItem) ([]uint64, err
 			stored[i] = it
 		}
 	}
-	buf := o.getScratch()
-	defer o.scratch.Put(buf)
+	buf := &sc.buf
 	err := o.commit(func(b *pebble.Batch) error {
 		if rec != nil {
 			// json.Marshal(rec)'s bytes (cdr/json.go), as PutCDR stores it.
@@ -291,12 +294,23 @@ func (o *Outbox) enqueue(rec *cdr.Record, items []cdr.OutboxItem) ([]uint64, err
 	return ids, nil
 }
 
-// getScratch returns a buffer of o.scratch; put it back when done.
-func (o *Outbox) getScratch() *[]byte {
-	if b, ok := o.scratch.Get().(*[]byte); ok {
-		return b
+// enqueueScratch is what enqueue reuses from one call to the next.
+type enqueueScratch struct {
+	buf    []byte           // each key and value, before the batch copies them
+	stored []cdr.OutboxItem // the items as stored, until memory has copied them
+}
+
+func (o *Outbox) getScratch() *enqueueScratch {
+	if sc, ok := o.scratch.Get().(*enqueueScratch); ok {
+		return sc
 	}
-	return new([]byte)
+	return &enqueueScratch{}
+}
+
+// putScratch gives sc back, holding no payload.
+func (o *Outbox) putScratch(sc *enqueueScratch) {
+	clear(sc.stored)
+	o.scratch.Put(sc)
 }
 
 // PendingApps lists, in key order, the apps that have pending items. It
