@@ -70,11 +70,21 @@ func isOutboxKey(k []byte) bool {
 
 // splitOutboxKey parses a pending key into its app and id.
 func splitOutboxKey(k []byte) (string, uint64, bool) {
-	rest, ok := bytes.CutPrefix(k, pfxOutbox)
-	if !ok || len(rest) < 10 || rest[len(rest)-9] != sep {
+	id, ok := outboxKeyID(k)
+	if !ok {
 		return "", 0, false
 	}
-	return string(rest[:len(rest)-9]), binary.BigEndian.Uint64(rest[len(rest)-8:]), true
+	return string(k[len(pfxOutbox) : len(k)-9]), id, true
+}
+
+// outboxKeyID is the id of a pending key: splitOutboxKey without the app,
+// which it would copy.
+func outboxKeyID(k []byte) (uint64, bool) {
+	rest, ok := bytes.CutPrefix(k, pfxOutbox)
+	if !ok || len(rest) < 10 || rest[len(rest)-9] != sep {
+		return 0, false
+	}
+	return binary.BigEndian.Uint64(rest[len(rest)-8:]), true
 }
 
 var _ cdr.OutboxStore = (*Outbox)(nil)
@@ -365,7 +375,7 @@ func (o *Outbox) pendingStored(dst []cdr.OutboxItem, appKey string, afterID, vis
 	out, n := dst, len(dst)
 	err := o.s.read(func() error {
 		return scanRange(o.s.db, lo, hi, func(k, v []byte) error {
-			if _, id, ok := splitOutboxKey(k); ok {
+			if id, ok := outboxKeyID(k); ok {
 				if it, ok := o.mem.recall(id); ok {
 					out = append(out, it)
 					if len(out)-n >= limit {

@@ -424,4 +424,18 @@ func TestOutboxMemItem(t *testing.T) {
 	if k, want := outboxKey("app", 7), append(outboxPrefix("app"), idBytes(7)...); string(k) != string(want) {
 		t.Errorf("outboxKey %q, want %q", k, want)
 	}
+	if app, id, ok := splitOutboxKey(outboxKey("a\x01b", 1<<40)); !ok || app != "a\x01b" || id != 1<<40 {
+		t.Errorf("splitOutboxKey = %q %d %v", app, id, ok)
+	}
+	if id, ok := outboxKeyID(outboxKey("app", 9)); !ok || id != 9 {
+		t.Errorf("outboxKeyID = %d %v", id, ok)
+	}
+	for _, k := range []string{"", "ob\x00", "ob\x00a\x00\x01", "obd\x00\x00\x00\x00\x00\x00\x00\x00\x01", "ob\x00a\x01\x00\x00\x00\x00\x00\x00\x00\x01"} {
+		if _, _, ok := splitOutboxKey([]byte(k)); ok {
+			t.Errorf("splitOutboxKey(%q) ok", k)
+		}
+		if _, ok := outboxKeyID([]byte(k)); ok {
+			t.Errorf("outboxKeyID(%q) ok", k)
+		}
+	}
 }
