@@ -20,10 +20,7 @@ func (s *Store) PutCDR(r cdr.Record) error {
 	if r.ICID == "" {
 		return fmt.Errorf("%w: icid", ErrInvalidArgument)
 	}
-	data, err := json.Marshal(r)
-	if err != nil {
-		return fmt.Errorf("encode cdr: %w", err)
-	}
+	data := r.AppendJSON(nil) // json.Marshal's bytes, without its reflection (cdr/json.go)
 	return s.read(func() error {
 		if err := s.db.Set(cdrKey(s.now(), r.ICID), data, pebble.Sync); err != nil {
 			return fmt.Errorf("put cdr: %w", err)
