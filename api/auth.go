@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/xnum/xnum/routing"
 )
@@ -118,5 +117,3 @@ func (s *Server) checkAdmin(r *http.Request) error {
 	return nil
 }
 
-// nowCreated formats t as a Created value.
-func nowCreated(t time.Time) string { return t.UTC().Format(createdLayout) }

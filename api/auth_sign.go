@@ -39,7 +39,7 @@ func SignHeaders(set func(key, value string), appKey, appSecret string, now time
 	// The digested Nonce+Created first, then the header after it in the
 	// same buffer, copying them from there.
 	b := hex.AppendEncode(s.buf[:0], nonce[:])
-	b = now.UTC().AppendFormat(b, createdLayout) // nowCreated's bytes
+	b = now.UTC().AppendFormat(b, createdLayout) // the Created value, in createdLayout
 	msg := len(b)
 	m := s.mac(appSecret)
 	m.Write(b)
