@@ -116,4 +116,3 @@ func (s *Server) checkAdmin(r *http.Request) error {
 	}
 	return nil
 }
-
