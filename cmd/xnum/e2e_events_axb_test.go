@@ -142,8 +142,8 @@ func (a *axbEvEnv) storedFull(t *testing.T) fullCDR {
 //
 // Two calls take real time: the maxDuration call a minute (SPEC §5:
 // maxDuration is in minutes, 0 or 1–1440), the silent trunk's Timer B
-// 32 s (64·T1 of the SIP stack's transactions at RFC 3261's T1; sip.t1
-// drives xnum's own timers only, docs/SIP.md). Each runs on an xnum of its
+// 6.4 s (64·sip.t1: `xnum serve` sets sipgo's transaction timers from
+// sip.t1, docs/SIP.md "Timers"; at sipgo's own T1 it would be 32 s). Each runs on an xnum of its
 // own, started before t.Parallel() (in the serial part of the run, so
 // their wait starts with the package's), and is checked in a Cleanup: a
 // parallel test with a parallel subtest gives its -parallel slot back when
@@ -160,9 +160,9 @@ func TestE2EEventsAXB(t *testing.T) {
 		Callee: &bob, CalleeScenario: "uas_answer.xml", CalleeMutate: func(s *scn) { s.Ring = true },
 		Timeout: 3 * time.Minute})
 	// Nobody answers the B INVITE at all (no callee trunk listens): at
-	// Timer B xnum gives up as on B's 408 (SPEC §4.2 "B: 480/408 no
-	// answer"), and it is the platform that released (callRelDirection 0).
-	// The ring timeout (8035) must not come first.
+	// Timer B (64·sip.t1, 6.4 s here) xnum gives up as on B's 408 (SPEC
+	// §4.2 "B: 480/408 no answer"), and it is the platform that released
+	// (callRelDirection 0). The ring timeout (8035) must not come first.
 	silent := newAXBEvEnv(t, envOpts{RingTimeout: 45 * time.Second}, map[string]any{"userData": "order=4713;kind=silent"})
 	silentCall := silent.startCall(t, callSpec{Caller: alice, RURI: sipURI(axbEvX, silent.sipAddr), Scenario: "uac_reject.xml",
 		Mutate:  func(s *scn) { s.Expect, s.Reason = 480, `Q\.850 *; *cause=19\b` },
@@ -180,18 +180,25 @@ func TestE2EEventsAXB(t *testing.T) {
 		res.checkFinal(t, 480, 19)
 		w := silent.want
 		w.Events, w.Cause, w.Status, w.RelDir, w.Unasw = "callin,callout,disconnect,fee", 8101, 480, 0, 19
-		silent.check(t, w)
+		rec := silent.check(t, w)
+		// Timer B follows sip.t1 (100 ms here: 6.4 s), not sipgo's default
+		// T1 (32 s): the call ends well before the latter.
+		in, err1 := time.Parse(time.DateTime, rec.CallInTime)
+		end, err2 := time.Parse(time.DateTime, rec.CallEndTime)
+		if d := end.Sub(in); err1 != nil || err2 != nil || d > 20*time.Second {
+			t.Errorf("silent trunk: call in %s, ended %s: want Timer B at 64·sip.t1 (6.4 s), not sipgo's 32 s", rec.CallInTime, rec.CallEndTime)
+		}
 
 		res = longCall.wait(t) // both phones exit 0 only after xnum's BYE
 		res.checkBLeg(t, bob.Number, axbEvX)
 		res.checkNoLeaks(t)
 		w = long.want
 		w.Events, w.Cause, w.RelDir = answeredEvents, 8010, 0 // released by the platform, BYE both
-		rec := long.check(t, w)
+		rec = long.check(t, w)
 		// 8010 alone could come from sip.max_call_duration (4h here): the
 		// minute of the binding, counted from answer, is what ended it.
 		ans, err1 := time.Parse(time.DateTime, rec.FwdAnswerTime)
-		end, err2 := time.Parse(time.DateTime, rec.CallEndTime)
+		end, err2 = time.Parse(time.DateTime, rec.CallEndTime)
 		if d := end.Sub(ans); err1 != nil || err2 != nil || d < time.Minute || d > 2*time.Minute {
 			t.Errorf("maxDuration call answered %s, ended %s: want the binding's 1 minute after the answer", rec.FwdAnswerTime, rec.CallEndTime)
 		}

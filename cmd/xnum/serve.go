@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/xnum/xnum/configs"
+	"github.com/xnum/xnum/sip"
 )
 
 // newServeCmd is `xnum serve`: load and check the config, then run the daemon
@@ -34,6 +35,9 @@ func newServeCmd(environ []string, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return &exitError{code: 2, err: fmt.Errorf("config: %w", err)}
 			}
+			// One daemon a process: sipgo's process-wide transaction timers
+			// can follow sip.t1 (docs/SIP.md "Timers").
+			sip.SetStackTimers(cfg.SIP.T1)
 			ctx, stop := signal.NotifyContext(c.Context(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
 			// After the first signal the default action is back: a second
