@@ -423,10 +423,20 @@ func (o *Outbox) commit(fill func(b *pebble.Batch) error) error {
 // MarkDelivered deletes the delivered items of appKey in one synced batch.
 // Unknown ids are ignored. The depth counts only the items that were there:
 // those memory holds are (outbox_mem.go); the others are looked up.
+//
+// An item memory holds was written once, at its Enqueue, so it is removed
+// with a SingleDelete: when the two meet in a flush or compaction Pebble
+// drops both, where a Delete's tombstone would be flushed and compacted down
+// the levels. An outbox item lives milliseconds, so its set and its removal
+// nearly always meet in the memtable, and the outbox then leaves nothing on
+// disk (at 1800 calls/s it removes ~11,000 items a second). SingleDelete is
+// only defined for a key set once since it was last deleted; outbox ids are
+// never reused, and memory drops an entry before any rewrite (MarkFailed,
+// MoveToDead), so an entry vouches for it. Other ids get a Delete.
 func (o *Outbox) MarkDelivered(appKey string, ids ...uint64) error {
 	ids = distinct(ids)
 	known, rest := o.mem.take(appKey, ids)
-	gone := known
+	gone := len(known)
 	err := o.commit(func(b *pebble.Batch) error {
 		keys := make([][]byte, len(rest))
 		for i, id := range rest {
@@ -437,8 +447,13 @@ func (o *Outbox) MarkDelivered(appKey string, ids ...uint64) error {
 			return err
 		}
 		gone += had
-		for _, id := range ids {
-			if err := b.Delete(outboxKey(appKey, id), nil); err != nil {
+		for _, id := range known {
+			if err := b.SingleDelete(outboxKey(appKey, id), nil); err != nil {
+				return fmt.Errorf("batch single delete: %w", err)
+			}
+		}
+		for _, k := range keys {
+			if err := b.Delete(k, nil); err != nil {
 				return fmt.Errorf("batch delete: %w", err)
 			}
 		}

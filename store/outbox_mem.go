@@ -224,23 +224,22 @@ func (m *outboxMem) forgetItems(items []cdr.OutboxItem) {
 }
 
 // take drops the entries of app among ids (distinct), before they are
-// deleted, and returns how many there were — items certainly pending in the
-// store — and the other ids, which memory cannot vouch for.
-func (m *outboxMem) take(app string, ids []uint64) (int, []uint64) {
+// deleted, and returns the ids it had — items certainly pending in the store,
+// each written once (an entry is dropped before any rewrite) — and the other
+// ids, which memory cannot vouch for.
+func (m *outboxMem) take(app string, ids []uint64) (known, rest []uint64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	a := m.app(app)
-	n := 0
-	var rest []uint64
 	for _, id := range ids {
 		if e, ok := m.items[id]; ok && e.appKey == app {
 			m.drop(a, id)
-			n++
+			known = append(known, id)
 			continue
 		}
 		rest = append(rest, id)
 	}
-	return n, rest
+	return known, rest
 }
 
 // pendingFrom answers AppendPending from memory: it appends to dst up to
