@@ -68,6 +68,10 @@ type DispatcherDeps struct {
 	// different sessions); 0 means DefaultParallel. A slot is refilled as
 	// soon as its push ends (docs/EVENTS.md "Ordering").
 	Parallel int
+	// Pipeline is how many pushes one connection may carry at once to a
+	// receiver that answers fast (HTTP/1.1 pipelining, deliver_burst.go);
+	// 1 means one at a time, 0 means DefaultPipeline.
+	Pipeline int
 	// Window is how many pending items of one app a worker holds in memory
 	// (later ones wait on disk); 0 means DefaultWindow.
 	Window int
@@ -90,14 +94,16 @@ type Dispatcher struct {
 	log      *slog.Logger
 	m        *metrics
 	parallel int
+	pipeline int
 	window   int
 	rescan   time.Duration
 
-	mu      sync.Mutex // guards running, ctx, conns, clients and workers; pokes are sent under it
+	mu      sync.Mutex // guards running, ctx, conns, clients, pools and workers; pokes are sent under it
 	running bool
 	ctx     context.Context
 	conns   *connSet                    // of this Run: closed when its ctx ends
 	clients map[string]*fasthttp.Client // of this Run, by app (deliver_push.go)
+	pools   map[string]*connPool        // of this Run, by app (deliver_burst.go)
 	workers map[string]*worker
 	wg      sync.WaitGroup // workers
 }
@@ -115,7 +121,7 @@ func NewDispatcher(deps DispatcherDeps) (*Dispatcher, error) {
 	d := &Dispatcher{
 		store: deps.Store, apps: deps.Apps, sign: deps.Sign,
 		timeout: deps.Timeout, now: deps.Now, after: deps.After, log: deps.Logger,
-		parallel: deps.Parallel, window: deps.Window, rescan: deps.Rescan,
+		parallel: deps.Parallel, pipeline: deps.Pipeline, window: deps.Window, rescan: deps.Rescan,
 		workers: map[string]*worker{},
 	}
 	if d.timeout <= 0 {
@@ -133,6 +139,9 @@ func NewDispatcher(deps DispatcherDeps) (*Dispatcher, error) {
 	d.log = d.log.With("component", "outbox")
 	if d.parallel <= 0 {
 		d.parallel = DefaultParallel
+	}
+	if d.pipeline <= 0 {
+		d.pipeline = DefaultPipeline
 	}
 	if d.window <= 0 {
 		d.window = DefaultWindow
@@ -264,12 +273,13 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	}
 	conns := newConnSet(ctx, d.timeout)
 	d.running, d.ctx, d.conns, d.clients = true, ctx, conns, map[string]*fasthttp.Client{}
+	d.pools = map[string]*connPool{}
 	d.mu.Unlock()
 	defer func() {
 		d.mu.Lock()
 		d.running = false // no worker starts after this
 		clients := d.clients
-		d.conns, d.clients = nil, nil
+		d.conns, d.clients, d.pools = nil, nil, nil
 		d.mu.Unlock()
 		conns.close() // the pushes in flight end now, aborted
 		d.wg.Wait()
@@ -318,7 +328,7 @@ func (d *Dispatcher) notify(app string) {
 		w.wake()
 		return
 	}
-	w := newWorker(d, app, d.client(app))
+	w := newWorker(d, app, d.client(app), d.conns, d.pool(app))
 	d.workers[app] = w
 	d.wg.Add(1)
 	go w.run(d.ctx)

@@ -85,6 +85,7 @@ func TestPushTimeout(t *testing.T) {
 	e := newEnv(t, t.TempDir(), clk, apps, func(d *cdr.DispatcherDeps) {
 		d.Timeout = 200 * time.Millisecond
 		d.Parallel = 1 // S2 waits for S1's slot, in the same round
+		d.Pipeline = 1 // not in a burst with S1 (TestBurstTimeout)
 	})
 	mustEmitEvent(t, e.d, "app1", callEvents("S1")[0])
 	mustEmitEvent(t, e.d, "app1", callEvents("S2")[0])

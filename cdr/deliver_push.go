@@ -191,7 +191,7 @@ func (d *Dispatcher) client(app string) *fasthttp.Client {
 	}
 	conns := d.conns
 	c := &fasthttp.Client{
-		Name:        "xnum",
+		Name:        userAgent,
 		DialTimeout: conns.dial,
 		// A connection the receiver closed while it was idle: the push is
 		// sent again on a new one, once (net/http does this too, from the
@@ -281,11 +281,31 @@ func (c *trackedConn) Close() error {
 	return c.Conn.Close()
 }
 
-// pushJob is a push handed to a pusher.
+// prepare makes req the POST of u to url, signed with the app's secret
+// (SPEC §6.1).
+func (w *worker) prepare(req *fasthttp.Request, set func(string, string), u unit, url, secret string) error {
+	req.SetRequestURI(url)
+	req.Header.SetMethod(fasthttp.MethodPost)
+	req.Header.SetContentType(contentType)
+	req.Header.SetUserAgent(userAgent)
+	u.setBody(req)
+	if err := w.d.sign(set, w.app, secret, w.d.now()); err != nil {
+		return errors.New("sign: " + err.Error())
+	}
+	return nil
+}
+
+// userAgent names xnum in every push (fasthttp's client sets it from Name).
+const userAgent = "xnum"
+
+// pushJob is a push handed to a pusher: one unit (u, url), or a burst of
+// two or more for one receiver host (burst, urls; u and url are its first).
 type pushJob struct {
 	u      unit
 	url    string
 	secret string
+	burst  []unit
+	urls   []string
 }
 
 // pusher is a worker's long-lived push goroutine: it sends the pushes it is
@@ -297,11 +317,25 @@ func (w *worker) pusher(ctx context.Context) {
 	var req fasthttp.Request
 	var resp fasthttp.Response
 	set := req.Header.Set
+	one, oneURL := make([]unit, 1), make([]string, 1)
 	for j := range w.jobs {
+		if len(j.burst) > 1 {
+			w.pushBurst(ctx, &req, &resp, set, j)
+			continue
+		}
+		if burstKey(j.url) != "" { // a burst of one, on the same connection
+			one[0], oneURL[0] = j.u, j.url
+			j.burst, j.urls = one, oneURL
+			w.pushBurst(ctx, &req, &resp, set, j)
+			one[0] = unit{}
+			continue
+		}
+		start := time.Now()
 		r := w.push(ctx, &req, &resp, set, j)
 		req.Reset() // lets go of the body
 		resp.Reset()
-		w.results <- finished{j.u, j.url, r} // capacity Parallel: never waits
+		// capacity Parallel × Pipeline: never waits
+		w.results <- finished{u: j.u, url: j.url, r: r, last: true, perPush: time.Since(start)}
 	}
 }
 
@@ -312,11 +346,8 @@ func (w *worker) push(ctx context.Context, req *fasthttp.Request, resp *fasthttp
 	if u := req.URI(); string(u.Scheme()) != "http" && string(u.Scheme()) != "https" || len(u.Host()) == 0 {
 		return pushResult{outcome: failed, reason: "request: not an http(s) URL: " + j.url}
 	}
-	req.Header.SetMethod(fasthttp.MethodPost)
-	req.Header.SetContentType(contentType)
-	j.u.setBody(req)
-	if err := w.d.sign(set, w.app, j.secret, w.d.now()); err != nil {
-		return pushResult{outcome: failed, reason: "sign: " + err.Error()}
+	if err := w.prepare(req, set, j.u, j.url, j.secret); err != nil {
+		return pushResult{outcome: failed, reason: err.Error()}
 	}
 	err := w.client.DoTimeout(req, resp, w.d.timeout)
 	switch {

@@ -48,6 +48,8 @@ type worker struct {
 	d      *Dispatcher
 	app    string
 	client *fasthttp.Client // the app's, for this Run
+	conns  *connSet         // this Run's: burst connections are dialled through it
+	pool   *connPool        // the app's idle burst connections, for this Run
 	poke   chan struct{}    // capacity 1: "the store may hold more for you"
 
 	queue   []OutboxItem    // pending items of app, in id order (gone ones until compacted)
@@ -58,13 +60,16 @@ type worker struct {
 	planner planner
 
 	ready    []unit          // planned, not started yet
+	burst    []burstItem     // launch's scratch: the job being gathered
 	readyApp routing.App     // the app (URLs, secret) as read when ready was planned
 	appErr   error           // why it could not be read: ready fails
 	down     map[string]bool // receivers that gave no HTTP answer since ready was planned
-	inflight int
-	results  chan finished // capacity Parallel: a push never waits to report
-	jobs     chan pushJob  // to the pushers; unbuffered (nil until the first push)
-	npushers int           // pushers started, never fewer than inflight
+	inflight int             // units being pushed
+	lanes    int             // jobs being pushed (a unit or a burst), at most width
+	width    int             // how many jobs may be pushed at once now: minWidth … Parallel
+	results  chan finished   // capacity Parallel × Pipeline: a push never waits to report
+	jobs     chan pushJob    // to the pushers; unbuffered (nil until the first push)
+	npushers int             // pushers started, never fewer than lanes
 	pushers  sync.WaitGroup
 
 	acc      *settleJob       // outcomes waiting for the next store write
@@ -84,6 +89,10 @@ type finished struct {
 	u   unit
 	url string
 	r   pushResult
+	// last: the job's last outcome, its pusher is free again; perPush is
+	// then how long the job took a push (0: not measured).
+	last    bool
+	perPush time.Duration
 }
 
 // settleJob is a set of outcomes written to the store in one go.
@@ -96,13 +105,30 @@ type settleJob struct {
 	dead      []OutboxItem
 }
 
-func newWorker(d *Dispatcher, app string, client *fasthttp.Client) *worker {
+func newWorker(d *Dispatcher, app string, client *fasthttp.Client, conns *connSet, pool *connPool) *worker {
 	return &worker{
-		d: d, app: app, client: client, poke: make(chan struct{}, 1),
+		d: d, app: app, client: client, conns: conns, pool: pool, poke: make(chan struct{}, 1),
 		busy: map[uint64]bool{}, gone: map[uint64]bool{},
-		results: make(chan finished, d.parallel),
+		results: make(chan finished, d.parallel*d.pipeline),
+		width:   startWidth(d),
 		stale:   true,
 	}
+}
+
+// done takes a push's outcome from its pusher.
+func (w *worker) done(f finished) {
+	w.inflight--
+	if f.last {
+		w.lanes--
+		w.adapt(f.perPush)
+	}
+	w.finish(f)
+}
+
+// burstItem is a unit being gathered into a job, with its URL.
+type burstItem struct {
+	u   unit
+	url string
 }
 
 // wake is called under d.mu.
@@ -165,13 +191,11 @@ func (w *worker) run(ctx context.Context) {
 		case <-poke:
 			needLoad = true
 		case f := <-w.results:
-			w.inflight--
-			w.finish(f)
+			w.done(f)
 			for drained := false; !drained; { // every outcome ready now, into one write
 				select {
 				case f := <-w.results:
-					w.inflight--
-					w.finish(f)
+					w.done(f)
 				default:
 					drained = true
 				}
@@ -193,8 +217,7 @@ func (w *worker) run(ctx context.Context) {
 // ones are left as they were), and what was settled is written.
 func (w *worker) stop() {
 	for w.inflight > 0 {
-		w.inflight--
-		w.finish(<-w.results)
+		w.done(<-w.results)
 	}
 	if w.settling != nil {
 		<-w.settling.done
@@ -268,28 +291,61 @@ func (w *worker) compact() {
 // launch starts pushes until Parallel are in flight or nothing is ready,
 // planning more when what was planned is used up.
 func (w *worker) launch(ctx context.Context) {
-	for w.inflight < w.d.parallel {
+	for w.lanes < w.width {
 		if len(w.ready) == 0 && (!w.stale || !w.replan()) {
 			break
 		}
-		u := w.ready[0]
-		w.ready[0] = unit{}
-		w.ready = w.ready[1:]
-		if w.deferFee(u) {
+		// A job is one unit, or a burst of up to Pipeline units for one
+		// receiver host: the units ready are spread over the jobs that
+		// may start now (deliver_burst.go).
+		free := w.width - w.lanes
+		most := min(w.d.pipeline, (len(w.ready)+free-1)/free)
+		var key string
+		burst := w.burst[:0]
+		i := 0
+		for i < len(w.ready) && len(burst) < most {
+			u := w.ready[i]
+			url := targetURL(w.readyApp, u.kind)
+			if len(burst) > 0 && w.appErr == nil && url != "" && !w.down[url] && burstKey(url) != key {
+				break // another host: the next job's
+			}
+			w.ready[i] = unit{}
+			i++
+			if w.deferFee(u) {
+				continue
+			}
+			switch {
+			case w.appErr != nil:
+				w.finish(finished{u: u, url: url, r: pushResult{outcome: failed, reason: "app: " + w.appErr.Error()}})
+			case url == "":
+				w.finish(finished{u: u, url: url, r: pushResult{outcome: nowhere}})
+			case w.down[url]:
+				w.finish(finished{u: u, url: url, r: pushResult{outcome: failed, reason: "not sent: receiver gave no answer earlier in this round"}})
+			default:
+				if len(burst) == 0 {
+					if key = burstKey(url); key == "" {
+						most = 1 // not a URL bursts go to
+					}
+				}
+				burst = append(burst, burstItem{u, url})
+			}
+		}
+		w.ready = w.ready[i:]
+		w.burst = burst
+		if len(burst) == 0 {
 			continue
 		}
-		url := targetURL(w.readyApp, u.kind)
-		switch {
-		case w.appErr != nil:
-			w.finish(finished{u, url, pushResult{outcome: failed, reason: "app: " + w.appErr.Error()}})
-		case url == "":
-			w.finish(finished{u, url, pushResult{outcome: nowhere}})
-		case w.down[url]:
-			w.finish(finished{u, url, pushResult{outcome: failed, reason: "not sent: receiver gave no answer earlier in this round"}})
-		default:
-			w.inflight++
-			w.send(ctx, pushJob{u: u, url: url, secret: w.readyApp.Secret})
+		j := pushJob{u: burst[0].u, url: burst[0].url, secret: w.readyApp.Secret}
+		if len(burst) > 1 {
+			j.burst, j.urls = make([]unit, len(burst)), make([]string, len(burst))
+			for k, b := range burst {
+				j.burst[k], j.urls[k] = b.u, b.url
+			}
 		}
+		clear(burst)
+		w.inflight += len(burst)
+		w.lanes++
+		w.send(ctx, j)
 	}
 	if len(w.ready) == 0 && !w.stale && !w.retryAt.IsZero() && !w.retryAt.Equal(w.timerAt) {
 		w.timer, w.timerAt = w.d.after(w.retryAt.Sub(w.d.now())), w.retryAt
@@ -303,7 +359,7 @@ func (w *worker) send(ctx context.Context, j pushJob) {
 	if w.jobs == nil {
 		w.jobs = make(chan pushJob)
 	}
-	if w.npushers < w.inflight {
+	if w.npushers < w.lanes {
 		w.npushers++
 		w.pushers.Add(1)
 		go w.pusher(ctx)

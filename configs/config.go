@@ -100,7 +100,8 @@ type XMode struct {
 // Webhook delivery.
 type Webhook struct {
 	Timeout  time.Duration `mapstructure:"timeout"`
-	Parallel int           `mapstructure:"parallel"` // pushes in flight per app, each on its own session
+	Parallel int           `mapstructure:"parallel"` // connections per app, each with a push (or a burst) in flight
+	Pipeline int           `mapstructure:"pipeline"` // pushes one connection carries at once to a fast receiver; 1 = one at a time
 }
 
 // CDR keeping.

@@ -49,7 +49,7 @@ func Default() Config {
 		},
 		DTMF:    DTMF{FirstDigit: 10 * time.Second, InterDigit: 5 * time.Second, Retries: 2},
 		XMode:   XMode{CallinTimeout: 3 * time.Second},
-		Webhook: Webhook{Timeout: 5 * time.Second, Parallel: 128},
+		Webhook: Webhook{Timeout: 5 * time.Second, Parallel: 128, Pipeline: 8},
 		CDR:     CDR{File: "", FileMaxSize: 100 << 20, FileKeep: 5, Retention: 90 * day},
 		Record:  Record{Dir: "./data/recordings", Retention: 7 * day},
 		NumberPlan: NumberPlan{

@@ -234,12 +234,15 @@ func (c Config) validateTimers() error {
 	return nil
 }
 
-// validateCDR checks webhook.parallel and cdr.file's rotation: a file must hold at least one
+// validateCDR checks webhook.parallel and webhook.pipeline and cdr.file's rotation: a file must hold at least one
 // record (a CDR line is about 1 KiB), and file_keep bounds the disk used to
 // (file_keep+1) × file_max_size.
 func (c Config) validateCDR() error {
 	if c.Webhook.Parallel < 1 || c.Webhook.Parallel > 4096 {
 		return bad("webhook.parallel", "%d is not 1–4096", c.Webhook.Parallel)
+	}
+	if c.Webhook.Pipeline < 1 || c.Webhook.Pipeline > 64 {
+		return bad("webhook.pipeline", "%d is not 1–64", c.Webhook.Pipeline)
 	}
 	if c.CDR.FileMaxSize < 4096 {
 		return bad("cdr.file_max_size", "%d bytes is less than 4096", c.CDR.FileMaxSize)

@@ -54,6 +54,8 @@ func TestValidateRefuses(t *testing.T) {
 		{"media timeout", "media.timeout", ErrBadValue, func(c *Config) { c.Media.Timeout = 0 }},
 		{"webhook parallel zero", "webhook.parallel", ErrBadValue, func(c *Config) { c.Webhook.Parallel = 0 }},
 		{"webhook parallel huge", "webhook.parallel", ErrBadValue, func(c *Config) { c.Webhook.Parallel = 5000 }},
+		{"webhook pipeline zero", "webhook.pipeline", ErrBadValue, func(c *Config) { c.Webhook.Pipeline = 0 }},
+		{"webhook pipeline huge", "webhook.pipeline", ErrBadValue, func(c *Config) { c.Webhook.Pipeline = 65 }},
 		{"first digit", "dtmf.first_digit", ErrBadValue, func(c *Config) { c.DTMF.FirstDigit = 0 }},
 		{"inter digit", "dtmf.inter_digit", ErrBadValue, func(c *Config) { c.DTMF.InterDigit = 0 }},
 		{"callin timeout", "xmode.callin_timeout", ErrBadValue, func(c *Config) { c.XMode.CallinTimeout = 0 }},

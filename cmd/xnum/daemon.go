@@ -119,6 +119,7 @@ func start(ctx context.Context, cfg configs.Config, logger *slog.Logger) (_ *dae
 		Sign:       api.SignHeaders,
 		Timeout:    cfg.Webhook.Timeout,
 		Parallel:   cfg.Webhook.Parallel,
+		Pipeline:   cfg.Webhook.Pipeline,
 		Logger:     logger,
 		Registerer: d.registry,
 	})
