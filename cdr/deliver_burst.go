@@ -284,8 +284,15 @@ func (w *worker) pushBurst(ctx context.Context, req *fasthttp.Request, resp *fas
 			req.Reset()
 		}
 		pending = rest
+		if werr == nil && len(sent) == 0 {
+			continue // nothing written: every push left failed to sign
+		}
 		if werr == nil {
 			werr = b.bw.Flush()
+		}
+		if werr == nil && len(sent) > 0 {
+			w.d.m.writes.Inc()
+			w.d.m.written.Add(float64(len(sent)))
 		}
 		start := time.Now()
 		if werr != nil {

@@ -207,11 +207,17 @@ func TestBurstsToFastReceiver(t *testing.T) {
 			delivered(t, e, 5*sessions)
 			conns, pipelined, _ := rr.stats()
 			t.Logf("%d connections, %d of %d pushes found waiting behind another", conns, pipelined, 5*sessions)
-			if tc.bursts && pipelined == 0 {
+			writes := metricValue(t, e.reg, "xnum_outbox_writes_total", nil)
+			written := metricValue(t, e.reg, "xnum_outbox_written_total", nil)
+			t.Logf("%v pushes in %v writes", written, writes)
+			if written != 5*sessions {
+				t.Errorf("xnum_outbox_written_total %v, want %d", written, 5*sessions)
+			}
+			if tc.bursts && (pipelined == 0 || writes >= written) {
 				t.Error("no push was written behind another: no bursts")
 			}
-			if !tc.bursts && pipelined != 0 {
-				t.Errorf("%d pushes written behind another with pipeline 1", pipelined)
+			if !tc.bursts && (pipelined != 0 || writes != written) {
+				t.Errorf("%d pushes written behind another with pipeline 1 (%v writes)", pipelined, writes)
 			}
 		})
 	}

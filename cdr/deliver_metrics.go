@@ -9,14 +9,18 @@ import (
 // metrics of delivery (SPEC §8 /metrics):
 //
 //	xnum_outbox_pushes_total{kind,result}  HTTP pushes: delivered, nowhere, failed
+//	xnum_outbox_writes_total               connection writes that sent pushes: pushes
+//	                                       written over writes is the mean burst
 //	xnum_outbox_items_total{kind,result}   items: enqueued, skipped, delivered, nowhere,
 //	                                       retry, dead, redriven — rate(…{result="delivered"})
 //	                                       is the events/s delivered
 //	xnum_outbox_depth{state}               items pending and dead, as counted by the store
 //	                                       (OutboxStore.Depth: store.Outbox keeps the count)
 type metrics struct {
-	pushes *prometheus.CounterVec
-	items  *prometheus.CounterVec
+	pushes  *prometheus.CounterVec
+	items   *prometheus.CounterVec
+	writes  prometheus.Counter
+	written prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer, st OutboxStore) (*metrics, error) {
@@ -29,11 +33,19 @@ func newMetrics(reg prometheus.Registerer, st OutboxStore) (*metrics, error) {
 			Name: "xnum_outbox_items_total",
 			Help: "Outbox items by kind and what happened to them (enqueued, skipped, delivered, nowhere, retry, dead, redriven).",
 		}, []string{"kind", "result"}),
+		writes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "xnum_outbox_writes_total",
+			Help: "Connection writes that sent webhook pushes (a burst, or a push on its own).",
+		}),
+		written: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "xnum_outbox_written_total",
+			Help: "Webhook pushes written by those writes: over xnum_outbox_writes_total, the mean burst.",
+		}),
 	}
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.pushes, m.items, newDepthCollector(st)} {
+	for _, c := range []prometheus.Collector{m.pushes, m.items, m.writes, m.written, newDepthCollector(st)} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrMetrics, err)
 		}

@@ -140,7 +140,7 @@ metric() {
 	[ -n "$2" ] && want="$1{$2}"
 	awk -v want="$want" '$1 == want {print $2; found = 1} END {if (!found) print 0}' "$WORK/metrics.txt"
 }
-sample() { # sets PEND DEAD EV_Q EV_D FEE_Q FEE_D ANS MEMQ
+sample() { # sets PEND DEAD EV_Q EV_D FEE_Q FEE_D ANS MEMQ WR WN
 	scrape
 	PEND=$(metric xnum_outbox_depth 'state="pending"')
 	DEAD=$(metric xnum_outbox_depth 'state="dead"')
@@ -151,6 +151,8 @@ sample() { # sets PEND DEAD EV_Q EV_D FEE_Q FEE_D ANS MEMQ
 	ANS=$(metric xnum_sip_calls_total 'cause="0",result="answered"')
 	MEMQ=$(metric xnum_sip_event_queue '')
 	MEMQ=${MEMQ:-0}
+	WR=$(metric xnum_outbox_writes_total '')
+	WN=$(metric xnum_outbox_written_total '')
 }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 machine_ticks() { awk '/^cpu /{t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t}' /proc/stat; }
@@ -176,9 +178,9 @@ CALLS=$((RATE * SECS))
 SPID=$!
 PIDS+=("$SPID")
 
-printf '  %6s | %9s | %7s %7s %7s | %9s %9s | %7s %7s | %6s | %s\n' "t" "calls/s" "pending" "peak" "dead" "ev in/s" "ev out/s" "cdr in/s" "cdr out/s" "in mem" "CPU: xnum, receiver, machine (of $(nproc)00%)"
+printf '  %6s | %9s | %7s %7s %7s | %9s %9s | %7s %7s | %6s | %5s | %s\n' "t" "calls/s" "pending" "peak" "dead" "ev in/s" "ev out/s" "cdr in/s" "cdr out/s" "in mem" "burst" "CPU: xnum, receiver, machine (of $(nproc)00%)"
 sample
-T0=$(date +%s.%N) PT=$T0 P_EV_Q=$EV_Q P_EV_D=$EV_D P_FEE_Q=$FEE_Q P_FEE_D=$FEE_D P_ANS=$ANS
+T0=$(date +%s.%N) PT=$T0 P_EV_Q=$EV_Q P_EV_D=$EV_D P_FEE_Q=$FEE_Q P_FEE_D=$FEE_D P_ANS=$ANS P_WR=$WR P_WN=$WN S_WR=$WR S_WN=$WN
 P_CPU=$(cpu_ticks "$XPID") P_HCPU=$(cpu_ticks "$HPID")
 read -r P_MB P_MT <<<"$(machine_ticks)"
 DEPTHS=() # one a second, for the verdict
@@ -199,12 +201,13 @@ while kill -0 "$SPID" 2>/dev/null; do
 	XCPU=$(awk -v d="$((CPU - P_CPU))" -v hz="$CLK_TCK" -v w="$DT" 'BEGIN{printf "%.0f%%", (w > 0 ? 100 * d / hz / w : 0)}')
 	HCPU_PCT=$(awk -v d="$((HCPU - P_HCPU))" -v hz="$CLK_TCK" -v w="$DT" 'BEGIN{printf "%.0f%%", (w > 0 ? 100 * d / hz / w : 0)}')
 	MCPU=$(awk -v b="$((MB - P_MB))" -v t="$((MT - P_MT))" -v n="$(nproc)" 'BEGIN{printf "%.0f%%", (t > 0 ? 100 * n * b / t : 0)}')
-	printf '  %5ss | %9s | %7s %7s %7s | %9s %9s | %7s %7s | %6s | %s, %s\n' "$T" "$(rate "$P_ANS" "$ANS" "$DT")" "$PEND" "$PEAK" "$DEAD" \
+	BURST=$(awk -v w0="$P_WR" -v w1="$WR" -v n0="$P_WN" -v n1="$WN" 'BEGIN{w = w1 - w0; printf "%.1f", (w > 0 ? (n1 - n0) / w : 0)}')
+	printf '  %5ss | %9s | %7s %7s %7s | %9s %9s | %7s %7s | %6s | %5s | %s, %s\n' "$T" "$(rate "$P_ANS" "$ANS" "$DT")" "$PEND" "$PEAK" "$DEAD" \
 		"$(rate "$P_EV_Q" "$EV_Q" "$DT")" "$(rate "$P_EV_D" "$EV_D" "$DT")" \
-		"$(rate "$P_FEE_Q" "$FEE_Q" "$DT")" "$(rate "$P_FEE_D" "$FEE_D" "$DT")" "$MEMQ" "$XCPU, $HCPU_PCT" "$MCPU"
+		"$(rate "$P_FEE_Q" "$FEE_Q" "$DT")" "$(rate "$P_FEE_D" "$FEE_D" "$DT")" "$MEMQ" "$BURST" "$XCPU, $HCPU_PCT" "$MCPU"
 	EVOUTS+=("$(rate "$P_EV_D" "$EV_D" "$DT")")
 	PEAK=0
-	PT=$NOW P_EV_Q=$EV_Q P_EV_D=$EV_D P_FEE_Q=$FEE_Q P_FEE_D=$FEE_D P_ANS=$ANS P_CPU=$CPU P_HCPU=$HCPU P_MB=$MB P_MT=$MT
+	PT=$NOW P_EV_Q=$EV_Q P_EV_D=$EV_D P_FEE_Q=$FEE_Q P_FEE_D=$FEE_D P_ANS=$ANS P_WR=$WR P_WN=$WN P_CPU=$CPU P_HCPU=$HCPU P_MB=$MB P_MT=$MT
 done
 wait "$SPID" 2>/dev/null
 LOAD_END=$(date +%s.%N)
@@ -245,6 +248,7 @@ echo "  load: $RATE calls/s offered for ${LOAD_SECS}s: ${OK:-0} calls ok, ${FAIL
 awk -v e="$EV_TOTAL" -v f="$FEE_D" -v s="$LOAD_SECS" 'BEGIN{printf "  delivered: %d events (%.0f/s over the load), %d CDRs (%.0f/s)\n", e, e / s, f, f / s}'
 printf '%s\n' "${EVOUTS[@]}" | sort -n | awk '{v[NR] = $1} END {if (NR) printf "  events out during the load (5-s samples): median %d/s, min %d/s, max %d/s\n", v[int((NR + 1) / 2)], v[1], v[NR]}'
 echo "  outbox pending (a sample a second): floor ${FIRST_FLOOR} in the first third of the load, ${LAST_FLOOR} in the last; peak ${ALL_MAX}; above one second's items ($((RATE * 6))) for ${BEHIND}s in all, ${LONGEST}s at most in a row; ${END_DEPTH} when the load ended, drained ${DRAIN}s after it"
+awk -v w0="$S_WR" -v w1="$WR" -v n0="$S_WN" -v n1="$WN" 'BEGIN{w = w1 - w0; n = n1 - n0; printf "  pushes a connection write (burst, docs/EVENTS.md \"Bursts\"): mean %.2f (%d pushes in %d writes)\n", (w > 0 ? n / w : 0), n, w}'
 echo "  receiver: $STATS"
 # The run tests delivery at RATE only if the box carried the calls
 # (≥ 99.9 % ok, as bench.sh counts them): a run whose calls failed made
