@@ -25,17 +25,18 @@ import (
 // one wakeup serve them all, on our side and on the receiver's, which
 // reads them together too.
 //
-// How many jobs (a push or a burst) an app has in flight at once, its
-// width, follows its receiver. It starts at minWidth. A job whose pushes
-// took longer than fastPerPush each doubles it, up to webhook.parallel; a
-// job answered within a quarter of that narrows it by one, down to
-// minWidth. The pushes ready are spread over the jobs that may start, so a
-// fast receiver gets bursts on a few connections, and a slow one, which
-// widens the app at once, gets one push per connection on up to
-// webhook.parallel connections, as without bursts: pushes queued on a
-// connection behind one another then wait a few milliseconds at most. The
-// order of a session's items is kept as ever: a burst holds at most one
-// item of a session, the earliest (the planner's rule).
+// Bursts go to a receiver that answers pipelined pushes fast, one after
+// the other: every HTTP/1.1 server answers a connection's requests in
+// order, so the spacing of a burst's answers is the receiver's own time a
+// push, whatever the network's round trip and however busy xnum is. A
+// burst whose answers came more than slowSpacing apart (on average) marks
+// the receiver slow: its pushes then go one per connection at a time, on
+// up to webhook.parallel connections, as without bursts, and once a second
+// one burst probes whether it is fast again. So pushes queued on a
+// connection behind one another wait a few milliseconds at most, and a
+// slow receiver keeps webhook.parallel pushes in flight. The order of a
+// session's items is kept as ever: a burst holds at most one item of a
+// session, the earliest (the planner's rule).
 
 // RFC 9112 lets a client pipeline after a POST when it can detect and
 // recover from partial failure, which the outbox does: a push without an
@@ -49,36 +50,59 @@ import (
 // carries at once to a fast receiver.
 const DefaultPipeline = 8
 
-// fastPerPush: a job whose pushes took longer than this each (its time
-// over its pushes) widens its app.
-const fastPerPush = 5 * time.Millisecond
+// slowSpacing: a receiver whose answers to a burst came further apart than
+// this is slow (no bursts for it but a probe a second, probeEvery).
+const slowSpacing = time.Millisecond
 
-// minWidth is the fewest jobs an app may have in flight at once (or
-// webhook.parallel when that is less).
-const minWidth = 8
+// holLimit is how long a push in a burst may hold up the ones behind it:
+// past it they are planned again, to go on other connections.
+const holLimit = 50 * time.Millisecond
 
-// startWidth is an app's width when its worker starts: minWidth, or
-// webhook.parallel without bursts.
-func startWidth(d *Dispatcher) int {
-	if d.pipeline <= 1 {
-		return d.parallel
-	}
-	return min(d.parallel, minWidth)
+// isTimeout reports whether err is a read deadline passing.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout() || errors.Is(err, fasthttp.ErrTimeout)
 }
 
-// adapt widens or narrows w after a job whose pushes took perPush each
-// (0: not measured).
-func (w *worker) adapt(perPush time.Duration) {
-	switch {
-	case w.d.pipeline <= 1 || perPush <= 0:
-	case perPush > fastPerPush:
-		w.width = min(w.d.parallel, 2*w.width)
-	case perPush < fastPerPush/4 && w.width > min(w.d.parallel, minWidth):
-		w.width--
-	}
+// probeEvery is how often a burst probes a receiver marked slow.
+const probeEvery = time.Second
+
+// measure is what a job tells of its receiver: the mean spacing of the
+// answers to a burst of two or more.
+type measure struct {
+	spaced  bool
+	spacing time.Duration
 }
 
-// burstIdle is how long a burst connection may have been idle and still be
+// learn takes a job's measure into w.slow.
+func (w *worker) learn(m measure) {
+	if !m.spaced {
+		return
+	}
+	slow := m.spacing > slowSpacing
+	if slow && !w.slow {
+		w.d.log.Info("receiver answers bursts slowly: pushes one per connection", "app", w.app,
+			"spacing", m.spacing.String())
+	}
+	w.slow = slow
+}
+
+// burstMost is how many units the next job may take: one when bursts are
+// off or the receiver is slow (but for a probe a second).
+func (w *worker) burstMost() int {
+	if w.d.pipeline <= 1 {
+		return 1
+	}
+	if w.slow {
+		if time.Since(w.probed) < probeEvery {
+			return 1
+		}
+		w.probed = time.Now()
+	}
+	return w.d.pipeline
+}
+
+// burstIdle is how long a connection may have been idle and still be
 // used; an older one is closed and a new one dialled, rather than racing a
 // receiver's idle timeout (most are 5 s or longer).
 const burstIdle = 4 * time.Second
@@ -226,7 +250,7 @@ func (w *worker) pushBurst(ctx context.Context, req *fasthttp.Request, resp *fas
 	key := burstKey(j.urls[0])
 	b := w.pool.get(key)
 	reported := 0
-	report := func(i int, r pushResult, perPush time.Duration) {
+	report := func(i int, r pushResult, m measure) {
 		reported++
 		if reported == n && b != nil {
 			// Back to the pool before the last outcome frees this job's
@@ -234,14 +258,14 @@ func (w *worker) pushBurst(ctx context.Context, req *fasthttp.Request, resp *fas
 			w.pool.put(b)
 			b = nil
 		}
-		w.results <- finished{u: j.burst[i], url: j.urls[i], r: r, last: reported == n, perPush: perPush}
+		w.results <- finished{u: j.burst[i], url: j.urls[i], r: r, last: reported == n, m: m}
 	}
-	fail := func(idx []int, r pushResult) {
+	fail := func(idx []int, r pushResult, m measure) {
 		if ctx.Err() != nil {
 			r = pushResult{outcome: aborted}
 		}
 		for _, i := range idx {
-			report(i, r, 0)
+			report(i, r, m)
 		}
 	}
 	pending := make([]int, n) // units without an outcome, in order
@@ -251,14 +275,14 @@ func (w *worker) pushBurst(ctx context.Context, req *fasthttp.Request, resp *fas
 	sent := make([]int, 0, n)
 	for len(pending) > 0 {
 		if ctx.Err() != nil {
-			fail(pending, pushResult{})
+			fail(pending, pushResult{}, measure{})
 			break
 		}
 		fresh := b == nil
 		if fresh {
 			var err error
 			if b, err = w.dialBurst(ctx, key); err != nil {
-				fail(pending, pushResult{outcome: failed, reason: err.Error(), noAnswer: true})
+				fail(pending, pushResult{outcome: failed, reason: err.Error(), noAnswer: true}, measure{})
 				return
 			}
 		}
@@ -274,7 +298,7 @@ func (w *worker) pushBurst(ctx context.Context, req *fasthttp.Request, resp *fas
 				continue
 			}
 			if err := w.prepare(req, set, j.burst[i], j.urls[i], j.secret); err != nil {
-				report(i, pushResult{outcome: failed, reason: err.Error()}, 0)
+				report(i, pushResult{outcome: failed, reason: err.Error()}, measure{})
 				continue
 			}
 			rest = append(rest, i)
@@ -294,21 +318,47 @@ func (w *worker) pushBurst(ctx context.Context, req *fasthttp.Request, resp *fas
 			w.d.m.writes.Inc()
 			w.d.m.written.Add(float64(len(sent)))
 		}
-		start := time.Now()
 		if werr != nil {
 			b.close()
 			b = nil
 			if !fresh && ctx.Err() == nil { // closed while idle: again on a new one
 				continue
 			}
-			fail(pending, pushResult{outcome: failed, reason: werr.Error(), noAnswer: true})
+			fail(pending, pushResult{outcome: failed, reason: werr.Error(), noAnswer: true}, measure{})
 			return
 		}
-		// Read the answers in order.
+		// Read the answers in order, timing their spacing. A push with
+		// others behind it gets holLimit for its answer; past that the
+		// ones behind it go again elsewhere (escape), and it gets the rest
+		// of its webhook.timeout.
 		pending = pending[:0]
+		var first time.Time
+		flushed := time.Now()
+		escaped := false
 		for k, i := range sent {
-			_ = b.c.SetReadDeadline(time.Now().Add(w.d.timeout))
+			limit := flushed.Add(w.d.timeout)
+			if k < len(sent)-1 && !escaped {
+				hold := time.Now().Add(holLimit)
+				if limit.Before(hold) {
+					hold = limit
+				}
+				_ = b.c.SetReadDeadline(hold)
+			} else {
+				_ = b.c.SetReadDeadline(limit)
+			}
 			err := resp.ReadLimitBody(b.br, maxAnswerBody)
+			if k < len(sent)-1 && !escaped && isTimeout(err) && time.Now().Before(limit) && ctx.Err() == nil {
+				// Held up: the pushes behind it are planned again, on
+				// other connections, and the receiver is marked slow. They
+				// may reach it twice: it has read them and will answer
+				// them after this one.
+				escaped = true
+				fail(sent[k+1:], pushResult{outcome: resend}, measure{spaced: true, spacing: holLimit})
+				sent = sent[:k+1]
+				resp.Reset()
+				_ = b.c.SetReadDeadline(limit)
+				err = resp.ReadLimitBody(b.br, maxAnswerBody)
+			}
 			if err != nil && !errors.Is(err, fasthttp.ErrBodyTooLarge) {
 				resp.Reset()
 				b.close()
@@ -322,30 +372,38 @@ func (w *worker) pushBurst(ctx context.Context, req *fasthttp.Request, resp *fas
 					break
 				}
 				// No answer in time, or not HTTP: this push failed as a
-				// push on its own would; the ones behind it were never
-				// answered and fail with it (the receiver is down for
-				// this plan, as on its own).
-				fail(sent[k:k+1], pushResult{outcome: failed, reason: err.Error(), noAnswer: true})
+				// push on its own would; any behind it were never answered
+				// and fail with it (the receiver is down for this plan, as
+				// on its own). A burst that hung marks the receiver slow.
+				hung := measure{spaced: len(sent) > 1 || escaped, spacing: w.d.timeout}
+				fail(sent[k:k+1], pushResult{outcome: failed, reason: err.Error(), noAnswer: true}, hung)
 				fail(sent[k+1:], pushResult{outcome: failed, noAnswer: true,
-					reason: "not answered: the push ahead of it on its connection got no answer (" + err.Error() + ")"})
+					reason: "not answered: the push ahead of it on its connection got no answer (" + err.Error() + ")"}, hung)
 				return
 			}
 			status, closing := resp.StatusCode(), resp.ConnectionClose() || err != nil
 			resp.Reset()
-			var perPush time.Duration
-			if k == len(sent)-1 {
-				perPush = time.Since(start) / time.Duration(len(sent))
+			var m measure
+			if escaped {
+				m = measure{spaced: true, spacing: holLimit}
+			}
+			switch now := time.Now(); {
+			case k == 0:
+				first = now
+			case k == len(sent)-1:
+				m = measure{spaced: true, spacing: now.Sub(first) / time.Duration(k)}
 			}
 			r := pushResult{outcome: delivered}
 			if status < 200 || status > 299 {
 				r = pushResult{outcome: failed, reason: "http status " + strconv.Itoa(status)}
 			}
-			if closing { // the receiver closes after this answer: the rest go again
+			closing = closing || escaped // answers of the resent pushes are still due on it
+			if closing {                 // the receiver closes after this answer: the rest go again
 				b.close()
 				b = nil
 				pending = append(pending, sent[k+1:]...)
 			}
-			report(i, r, perPush)
+			report(i, r, m)
 			if closing {
 				break
 			}

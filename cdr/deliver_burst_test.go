@@ -249,44 +249,53 @@ func TestBurstConnectionClosed(t *testing.T) {
 	}
 }
 
-// TestBurstTimeout: a push in a burst that gets no answer within
-// webhook.timeout fails as a push on its own does, and the pushes written
-// behind it, never answered, fail with it without another timeout each:
-// the receiver gave no answer.
-func TestBurstTimeout(t *testing.T) {
+// TestBurstHeldPush: a push in a burst that the receiver holds keeps the
+// pushes written behind it waiting no longer than holLimit (50 ms): they
+// are then planned again and delivered on other connections while it is
+// still held, and it fails alone, at webhook.timeout, as a push on its own
+// does.
+func TestBurstHeldPush(t *testing.T) {
 	clk := newFakeClock(t0)
 	rr := startRawReceiver(t, &rawReceiver{hold: "S0"})
 	apps := newAppBook(routing.App{Key: "app1", Secret: "k", StatusURL: rr.url()})
-	e := newEnv(t, t.TempDir(), clk, apps, func(d *cdr.DispatcherDeps) {
-		d.Timeout = 200 * time.Millisecond
-		d.Parallel = 1 // one job at a time: S0 to S3's callins in one burst
-	})
-	for s := range 4 {
+	e := newEnv(t, t.TempDir(), clk, apps, func(d *cdr.DispatcherDeps) { d.Timeout = 3 * time.Second })
+	for s := range 4 { // S0 to S3's callins, found together: one burst
 		mustEmitEvent(t, e.d, "app1", callEvents(fmt.Sprintf("S%d", s))[0])
 	}
+	start := time.Now()
 	e.run(t)
-	var reasons []string
-	for len(reasons) < 4 {
-		for _, it := range e.obs.next(t, "failed", "app1").items {
-			reasons = append(reasons, it.SessionID+": "+it.LastError)
+	var got []string
+	for range 3 {
+		select {
+		case p := <-rr.got:
+			got = append(got, session(t, p))
+		case <-time.After(waitLimit):
+			t.Fatalf("pushes behind the held one: got %v", got)
 		}
 	}
-	slices.Sort(reasons)
-	if !strings.Contains(reasons[0], "timeout") {
-		t.Errorf("held push: %q, want a timeout", reasons[0])
+	if held := time.Since(start); held >= 3*time.Second {
+		t.Errorf("the pushes behind the held one came after %v, its timeout", held)
 	}
-	for _, r := range reasons[1:] {
-		if !strings.Contains(r, "not answered: the push ahead of it on its connection got no answer") {
-			t.Errorf("push behind it: %q", r)
-		}
+	slices.Sort(got)
+	if want := []string{"S1/callin", "S2/callin", "S3/callin"}; !slices.Equal(got, want) {
+		t.Fatalf("while S0 is held: %v, want %v", got, want)
+	}
+	if _, pipelined, _ := rr.stats(); pipelined == 0 {
+		t.Error("S0's push was not in a burst: nothing was written behind it")
+	}
+	failed := e.obs.next(t, "failed", "app1").items
+	if len(failed) != 1 || failed[0].SessionID != "S0" || !strings.Contains(failed[0].LastError, "timeout") {
+		t.Fatalf("failed %+v, want S0 alone, timed out", failed)
 	}
 }
 
-// TestSlowReceiverWidens: a receiver that takes 20 ms an answer (more than
-// fastPerPush, 5 ms) gets more connections at once, not bursts queued on a
-// few: the app widens past the 8 jobs it starts with, so that more of its
-// pushes are answered at once than 8.
-func TestSlowReceiverWidens(t *testing.T) {
+// TestSlowReceiverNoBursts: a receiver that takes 20 ms an answer spaces
+// the answers to a burst 20 ms apart (more than slowSpacing, 1 ms); it is
+// then marked slow and gets one push per connection at a time, on up to
+// webhook.parallel (128) connections, so that far more of its pushes are
+// answered at once than bursts of 8 on the connections the ready pushes
+// fill (16 at most for 128 ready).
+func TestSlowReceiverNoBursts(t *testing.T) {
 	clk := newFakeClock(t0)
 	rr := startRawReceiver(t, &rawReceiver{delay: 20 * time.Millisecond})
 	apps := newAppBook(routing.App{Key: "app1", Secret: "k", StatusURL: rr.url()})
@@ -297,8 +306,12 @@ func TestSlowReceiverWidens(t *testing.T) {
 	receiveAll(t, rr, 5*sessions)
 	delivered(t, e, 5*sessions)
 	conns, pipelined, most := rr.stats()
-	t.Logf("%d connections, %d pushes found waiting behind another, at most %d answered at once", conns, pipelined, most)
-	if most <= 8 {
-		t.Errorf("at most %d pushes answered at once: the app did not widen", most)
+	writes := metricValue(t, e.reg, "xnum_outbox_writes_total", nil)
+	t.Logf("%d connections, %d pushes found waiting behind another, at most %d answered at once, %v writes", conns, pipelined, most, writes)
+	if most <= 32 {
+		t.Errorf("at most %d pushes answered at once: the slow receiver still got bursts", most)
+	}
+	if writes < 5*sessions/2 {
+		t.Errorf("%v writes for %d pushes: the slow receiver still got bursts", writes, 5*sessions)
 	}
 }

@@ -150,10 +150,13 @@ const (
 	nowhere                  // the app has no URL for it: done, pushed nowhere
 	failed                   // counts towards the retry schedule
 	aborted                  // shutdown: left as it was
+	// resend: written behind a slow push in a burst and not answered
+	// within holLimit: planned again at once, not a failure
+	resend
 )
 
 func (o outcome) String() string {
-	return [...]string{"delivered", "nowhere", "failed", "aborted"}[o]
+	return [...]string{"delivered", "nowhere", "failed", "aborted", "resend"}[o]
 }
 
 type pushResult struct {
@@ -330,12 +333,11 @@ func (w *worker) pusher(ctx context.Context) {
 			one[0] = unit{}
 			continue
 		}
-		start := time.Now()
 		r := w.push(ctx, &req, &resp, set, j)
 		req.Reset() // lets go of the body
 		resp.Reset()
 		// capacity Parallel × Pipeline: never waits
-		w.results <- finished{u: j.u, url: j.url, r: r, last: true, perPush: time.Since(start)}
+		w.results <- finished{u: j.u, url: j.url, r: r, last: true}
 	}
 }
 

@@ -65,8 +65,9 @@ type worker struct {
 	appErr   error           // why it could not be read: ready fails
 	down     map[string]bool // receivers that gave no HTTP answer since ready was planned
 	inflight int             // units being pushed
-	lanes    int             // jobs being pushed (a unit or a burst), at most width
-	width    int             // how many jobs may be pushed at once now: minWidth … Parallel
+	lanes    int             // jobs being pushed (a unit or a burst), at most Parallel
+	slow     bool            // the receiver answers bursts slowly: one push a job (deliver_burst.go)
+	probed   time.Time       // when a burst last probed a slow receiver
 	results  chan finished   // capacity Parallel × Pipeline: a push never waits to report
 	jobs     chan pushJob    // to the pushers; unbuffered (nil until the first push)
 	npushers int             // pushers started, never fewer than lanes
@@ -89,10 +90,10 @@ type finished struct {
 	u   unit
 	url string
 	r   pushResult
-	// last: the job's last outcome, its pusher is free again; perPush is
-	// then how long the job took a push (0: not measured).
-	last    bool
-	perPush time.Duration
+	// last: the job's last outcome, its pusher is free again; m is then
+	// what the job tells of its receiver.
+	last bool
+	m    measure
 }
 
 // settleJob is a set of outcomes written to the store in one go.
@@ -110,7 +111,6 @@ func newWorker(d *Dispatcher, app string, client *fasthttp.Client, conns *connSe
 		d: d, app: app, client: client, conns: conns, pool: pool, poke: make(chan struct{}, 1),
 		busy: map[uint64]bool{}, gone: map[uint64]bool{},
 		results: make(chan finished, d.parallel*d.pipeline),
-		width:   startWidth(d),
 		stale:   true,
 	}
 }
@@ -120,7 +120,7 @@ func (w *worker) done(f finished) {
 	w.inflight--
 	if f.last {
 		w.lanes--
-		w.adapt(f.perPush)
+		w.learn(f.m)
 	}
 	w.finish(f)
 }
@@ -291,15 +291,13 @@ func (w *worker) compact() {
 // launch starts pushes until Parallel are in flight or nothing is ready,
 // planning more when what was planned is used up.
 func (w *worker) launch(ctx context.Context) {
-	for w.lanes < w.width {
+	for w.lanes < w.d.parallel {
 		if len(w.ready) == 0 && (!w.stale || !w.replan()) {
 			break
 		}
 		// A job is one unit, or a burst of up to Pipeline units for one
-		// receiver host: the units ready are spread over the jobs that
-		// may start now (deliver_burst.go).
-		free := w.width - w.lanes
-		most := min(w.d.pipeline, (len(w.ready)+free-1)/free)
+		// receiver host (deliver_burst.go).
+		most := w.burstMost()
 		var key string
 		burst := w.burst[:0]
 		i := 0
@@ -415,6 +413,13 @@ func (w *worker) finish(f finished) {
 	defer w.planner.release(u) // the outcome is taken: nothing uses u after this
 	if w.broken || r.outcome == aborted {
 		return // pushed again after the reload, or left for the next run
+	}
+	if r.outcome == resend { // its session free again, for the next plan
+		for _, it := range u.items {
+			delete(w.busy, it.ID)
+		}
+		w.stale = true
+		return
 	}
 	w.d.m.push(u.kind, r.outcome.String())
 	if r.noAnswer {
