@@ -250,7 +250,7 @@ func TestBurstConnectionClosed(t *testing.T) {
 }
 
 // TestBurstHeldPush: a push in a burst that the receiver holds keeps the
-// pushes written behind it waiting no longer than holLimit (50 ms): they
+// pushes written behind it waiting no longer than holLimit (200 ms): they
 // are then planned again and delivered on other connections while it is
 // still held, and it fails alone, at webhook.timeout, as a push on its own
 // does.

@@ -250,6 +250,10 @@ printf '%s\n' "${EVOUTS[@]}" | sort -n | awk '{v[NR] = $1} END {if (NR) printf "
 echo "  outbox pending (a sample a second): floor ${FIRST_FLOOR} in the first third of the load, ${LAST_FLOOR} in the last; peak ${ALL_MAX}; above one second's items ($((RATE * 6))) for ${BEHIND}s in all, ${LONGEST}s at most in a row; ${END_DEPTH} when the load ended, drained ${DRAIN}s after it"
 awk -v w0="$S_WR" -v w1="$WR" -v n0="$S_WN" -v n1="$WN" 'BEGIN{w = w1 - w0; n = n1 - n0; printf "  pushes a connection write (burst, docs/EVENTS.md \"Bursts\"): mean %.2f (%d pushes in %d writes)\n", (w > 0 ? n / w : 0), n, w}'
 echo "  receiver: $STATS"
+# Pushes the receiver got more than once (at least once: a push behind a
+# held one or a closed connection may go twice, docs/EVENTS.md "Bursts").
+awk -v s="$STATS" -v e="$EV_Q" -v f="$FEE_Q" 'BEGIN{n = split(s, w, " "); for (i = 1; i < n; i += 2) got[w[i]] = w[i + 1]
+	printf "  received twice: %d events, %d CDRs (of %d and %d queued)\n", got["events"] - e, got["fees"] - f, e, f}'
 # The run tests delivery at RATE only if the box carried the calls
 # (≥ 99.9 % ok, as bench.sh counts them): a run whose calls failed made
 # fewer events than RATE asks for, and gets no verdict. Retransmissions —
