@@ -2,6 +2,7 @@ package cdr
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -72,6 +73,9 @@ type DispatcherDeps struct {
 	// receiver that answers fast (HTTP/1.1 pipelining, deliver_burst.go);
 	// 1 means one at a time, 0 means DefaultPipeline.
 	Pipeline int
+	// TLS is the base of the TLS config of https pushes (its RootCAs, a
+	// private CA's); nil means Go's defaults and the system's roots.
+	TLS *tls.Config
 	// Window is how many pending items of one app a worker holds in memory
 	// (later ones wait on disk); 0 means DefaultWindow.
 	Window int
@@ -95,6 +99,7 @@ type Dispatcher struct {
 	m        *metrics
 	parallel int
 	pipeline int
+	tls      *tls.Config
 	window   int
 	rescan   time.Duration
 
@@ -121,7 +126,7 @@ func NewDispatcher(deps DispatcherDeps) (*Dispatcher, error) {
 	d := &Dispatcher{
 		store: deps.Store, apps: deps.Apps, sign: deps.Sign,
 		timeout: deps.Timeout, now: deps.Now, after: deps.After, log: deps.Logger,
-		parallel: deps.Parallel, pipeline: deps.Pipeline, window: deps.Window, rescan: deps.Rescan,
+		parallel: deps.Parallel, pipeline: deps.Pipeline, tls: deps.TLS, window: deps.Window, rescan: deps.Rescan,
 		workers: map[string]*worker{},
 	}
 	if d.timeout <= 0 {

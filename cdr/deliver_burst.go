@@ -225,7 +225,12 @@ func (w *worker) dialBurst(ctx context.Context, key string) (*burstConn, error) 
 		return nil, err
 	}
 	if isTLS {
-		tc := tls.Client(c, &tls.Config{ServerName: name})
+		cfg := &tls.Config{}
+		if w.d.tls != nil {
+			cfg = w.d.tls.Clone()
+		}
+		cfg.ServerName = name
+		tc := tls.Client(c, cfg)
 		hctx, cancel := context.WithTimeout(ctx, w.d.timeout)
 		err := tc.HandshakeContext(hctx)
 		cancel()

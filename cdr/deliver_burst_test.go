@@ -2,10 +2,12 @@ package cdr_test
 
 import (
 	"bufio"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -313,5 +315,39 @@ func TestSlowReceiverNoBursts(t *testing.T) {
 	}
 	if writes < 5*sessions/2 {
 		t.Errorf("%v writes for %d pushes: the slow receiver still got bursts", writes, 5*sessions)
+	}
+}
+
+// TestBurstsOverTLS: pushes to an https receiver go in bursts over TLS
+// (crypto/tls, the receiver's certificate checked against the roots given
+// in DispatcherDeps.TLS), every push signed, every session in order.
+func TestBurstsOverTLS(t *testing.T) {
+	clk := newFakeClock(t0)
+	got := make(chan push, 1000)
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		got <- push{Path: r.URL.Path, Header: r.Header.Clone(), Body: body, Status: http.StatusOK}
+	}))
+	t.Cleanup(srv.Close)
+	roots := srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+	apps := newAppBook(routing.App{Key: "app1", Secret: "k", StatusURL: srv.URL + "/status"})
+	e := newEnv(t, t.TempDir(), clk, apps, func(d *cdr.DispatcherDeps) { d.TLS = &tls.Config{RootCAs: roots} })
+	const sessions = 30
+	emitSessions(t, e.d, sessions)
+	e.run(t)
+	rr := &rawReceiver{got: got}
+	receiveAll(t, rr, 5*sessions)
+	delivered(t, e, 5*sessions)
+	writes := metricValue(t, e.reg, "xnum_outbox_writes_total", nil)
+	if writes >= 5*sessions {
+		t.Errorf("%v writes for %d pushes over TLS: no bursts", writes, 5*sessions)
+	}
+	// Without the roots the receiver's certificate is refused: the pushes
+	// fail, none delivered.
+	e2 := newEnv(t, t.TempDir(), clk, apps, nil)
+	mustEmitEvent(t, e2.d, "app1", callEvents("T1")[0])
+	e2.run(t)
+	if f := e2.obs.next(t, "failed", "app1").items; len(f) != 1 || !strings.Contains(f[0].LastError, "certificate") {
+		t.Fatalf("failed %+v, want a certificate error", f)
 	}
 }

@@ -208,6 +208,7 @@ func (d *Dispatcher) client(app string) *fasthttp.Client {
 		ReadBufferSize:         16 << 10,  // the longest answer header taken
 		MaxResponseBodySize:    maxAnswerBody,
 		DisablePathNormalizing: true, // the URL as the app gave it
+		TLSConfig:              d.tls,
 	}
 	d.clients[app] = c
 	return c
