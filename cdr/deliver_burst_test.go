@@ -169,6 +169,21 @@ func receiveAll(t *testing.T, rr *rawReceiver, n int) {
 	}
 }
 
+// deliverSessions runs app1's Dispatcher (tuned by tune) with rr as its
+// receiver on the five events of n sessions, and returns once rr has them
+// all, each signed and in its session's order, and all are settled as
+// delivered.
+func deliverSessions(t *testing.T, rr *rawReceiver, n int, tune func(*cdr.DispatcherDeps)) *env {
+	t.Helper()
+	apps := newAppBook(routing.App{Key: "app1", Secret: "k", StatusURL: rr.url()})
+	e := newEnv(t, t.TempDir(), newFakeClock(t0), apps, tune)
+	emitSessions(t, e.d, n)
+	e.run(t)
+	receiveAll(t, rr, 5*n)
+	delivered(t, e, 5*n)
+	return e
+}
+
 // delivered waits until n items of app1 are settled as delivered, and
 // fails if any is settled as failed meanwhile.
 func delivered(t *testing.T, e *env, n int) {
@@ -198,15 +213,9 @@ func TestBurstsToFastReceiver(t *testing.T) {
 		bursts   bool
 	}{{0, true}, {1, false}} {
 		t.Run(fmt.Sprintf("pipeline %d", tc.pipeline), func(t *testing.T) {
-			clk := newFakeClock(t0)
 			rr := startRawReceiver(t, &rawReceiver{})
-			apps := newAppBook(routing.App{Key: "app1", Secret: "k", StatusURL: rr.url()})
-			e := newEnv(t, t.TempDir(), clk, apps, func(d *cdr.DispatcherDeps) { d.Pipeline = tc.pipeline })
 			const sessions = 60
-			emitSessions(t, e.d, sessions)
-			e.run(t)
-			receiveAll(t, rr, 5*sessions)
-			delivered(t, e, 5*sessions)
+			e := deliverSessions(t, rr, sessions, func(d *cdr.DispatcherDeps) { d.Pipeline = tc.pipeline })
 			conns, pipelined, _ := rr.stats()
 			t.Logf("%d connections, %d of %d pushes found waiting behind another", conns, pipelined, 5*sessions)
 			writes := metricValue(t, e.reg, "xnum_outbox_writes_total", nil)
@@ -298,15 +307,9 @@ func TestBurstHeldPush(t *testing.T) {
 // answered at once than bursts of 8 on the connections the ready pushes
 // fill (16 at most for 128 ready).
 func TestSlowReceiverNoBursts(t *testing.T) {
-	clk := newFakeClock(t0)
 	rr := startRawReceiver(t, &rawReceiver{delay: 20 * time.Millisecond})
-	apps := newAppBook(routing.App{Key: "app1", Secret: "k", StatusURL: rr.url()})
-	e := newEnv(t, t.TempDir(), clk, apps, nil)
 	const sessions = 200
-	emitSessions(t, e.d, sessions)
-	e.run(t)
-	receiveAll(t, rr, 5*sessions)
-	delivered(t, e, 5*sessions)
+	e := deliverSessions(t, rr, sessions, nil)
 	conns, pipelined, most := rr.stats()
 	writes := metricValue(t, e.reg, "xnum_outbox_writes_total", nil)
 	t.Logf("%d connections, %d pushes found waiting behind another, at most %d answered at once, %v writes", conns, pipelined, most, writes)
