@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -140,32 +141,26 @@ type connPool struct {
 	max  int
 }
 
-// get returns an idle connection to key, the one used last, or nil.
-// Connections idle too long are closed on the way.
+// get returns an idle connection to key, the one used last, or nil. idle
+// is in the order the connections were put back, so those idle too long
+// are at its front and are closed there; the one wanted is nearly always
+// the last (an app's URLs share a host).
 func (p *connPool) get(key string) *burstConn {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	kept := p.idle[:0]
-	var found *burstConn
+	stale := 0
+	for stale < len(p.idle) && time.Since(p.idle[stale].used) > burstIdle {
+		p.idle[stale].close()
+		stale++
+	}
+	p.idle = slices.Delete(p.idle, 0, stale)
 	for i := len(p.idle) - 1; i >= 0; i-- {
-		b := p.idle[i]
-		switch {
-		case time.Since(b.used) > burstIdle:
-			b.close()
-			p.idle[i] = nil
-		case found == nil && b.key == key:
-			found = b
-			p.idle[i] = nil
+		if b := p.idle[i]; b.key == key {
+			p.idle = slices.Delete(p.idle, i, i+1)
+			return b
 		}
 	}
-	for _, b := range p.idle {
-		if b != nil {
-			kept = append(kept, b)
-		}
-	}
-	clear(p.idle[len(kept):])
-	p.idle = kept
-	return found
+	return nil
 }
 
 // put gives back b, used just now; beyond max idle ones it is closed.
